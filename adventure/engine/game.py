@@ -1,0 +1,582 @@
+"""The game: one turn at a time, each turn a transaction over ``GameState``.
+
+``Game.handle(line)`` is the single entry point for every front end. A turn works on a snapshot of the
+state; only when it completes is the snapshot committed (undo record pushed, autosave written). If it is
+cancelled or fails, the state is exactly as before and a ``StoryRestored`` event lets front ends redraw.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..packs import expressions as ex
+from ..packs.loader import Pack
+from ..packs.schema import Choice, Scene, VarDecl
+from ..packs.templates import render, show_value
+from ..saves import AUTOSAVE, SaveError, SaveStore, new_save, valid_name
+from ..ui_text import t
+from .commands import parse_choice_number, parse_command
+from .events import (ChoicesOffered, ChoiceView, Event, GameEnded, NarrationFinished, NarrationStarted, Notice,
+                     PassageAdded, QuitRequested, SceneEntered, StateChanged, StoryRestored, TokenStreamed,
+                     TurnCommitted, TurnFailed)
+from .narrator import (FallbackNarrator, Narration, NarrationCancelled, NarrationError, NarrationRequest,
+                       Narrator, pick_fallback)
+from .state import GameState, Passage, TurnRecord
+
+MAX_UNDO = 200
+MAX_SAVED_UNDO = 30
+
+Listener = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    help_key: str
+    handler: Callable[["Game", tuple[str, ...]], None]
+    usage: str = ""
+
+
+class Game:
+    """A running story. Thread model: ``handle`` runs on one worker at a time; ``cancel`` may be called
+    from any thread."""
+
+    def __init__(self, pack: Pack, narrator: Narrator | None = None, store: SaveStore | None = None,
+                 seed: int = 0):
+        self.pack = pack
+        self.narrator: Narrator = narrator or FallbackNarrator()
+        self.store = store
+        self.seed = seed
+        self.state = self.new_state()
+        self.undo_stack: list[TurnRecord] = []
+        self.redo_stack: list[TurnRecord] = []
+        self.listeners: list[Listener] = []
+        self.running = True
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self.commands: dict[str, CommandSpec] = {}
+        for spec in BUILTIN_COMMANDS:
+            self.register_command(spec)
+
+    # ------------------------------------------------------------ plumbing
+
+    def subscribe(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    def emit(self, event: Event) -> None:
+        for listener in list(self.listeners):
+            listener(event)
+
+    def register_command(self, spec: CommandSpec) -> None:
+        """Front ends and plugins may add slash commands; they show up in /help."""
+        self.commands[spec.name] = spec
+
+    def cancel(self) -> None:
+        """Ask the turn in progress to stop; it rolls back to the state before it."""
+        self._cancel.set()
+
+    def new_state(self) -> GameState:
+        return GameState(scene=self.pack.start, values={k: (list(v) if isinstance(v, list) else v)
+                                                         for k, v in self.pack.defaults.items()})
+
+    @property
+    def scene(self) -> Scene:
+        return self.pack.scenes[self.state.scene]
+
+    @property
+    def ended(self) -> bool:
+        return self.state.ending is not None
+
+    # ------------------------------------------------------------ evaluation helpers
+
+    def _lookup(self, state: GameState) -> Callable[[str], Any]:
+        def lookup(name: str) -> Any:
+            if name == "turn":
+                return state.turn
+            if name == "scene":
+                return state.scene
+            return state.values[name]
+        return lookup
+
+    def _values(self, state: GameState) -> dict[str, Any]:
+        return {**state.values, "turn": state.turn, "scene": state.scene}
+
+    def _check(self, condition: str | None, state: GameState) -> bool:
+        if not condition:
+            return True
+        node = self.pack.conditions[condition]
+        return bool(ex.evaluate(node, self._lookup(state), lambda s: state.visits.get(s, 0)))
+
+    def _apply(self, effects: list[str], state: GameState) -> None:
+        for src in effects:
+            ex.apply_effect(self.pack.effects[src], state.values, lambda s: state.visits.get(s, 0))
+        for name, decl in self.pack.manifest.state.items():  # keep declared bounds
+            if isinstance(decl, VarDecl) and name in state.values and isinstance(state.values[name], (int, float)):
+                v = state.values[name]
+                if decl.min is not None and v < decl.min:
+                    state.values[name] = type(v)(decl.min)
+                if decl.max is not None and v > decl.max:
+                    state.values[name] = type(v)(decl.max)
+
+    def visible_choices(self, state: GameState | None = None) -> list[tuple[int, Choice]]:
+        """The choices on offer now, as (index in scene, choice), in authored order."""
+        state = state or self.state
+        if state.ending is not None:
+            return []
+        scene = self.pack.scenes[state.scene]
+        out = []
+        for i, choice in enumerate(scene.choices):
+            if choice.once and f"{state.scene}#{i}" in state.used_choices:
+                continue
+            if self._check(choice.when, state):
+                out.append((i, choice))
+        return out
+
+    def _seed_for(self, state: GameState, salt: str) -> int:
+        return zlib.crc32(f"{self.seed}:{state.turn}:{state.retries}:{salt}".encode()) & 0x7FFFFFFF
+
+    # ------------------------------------------------------------ start, offers
+
+    def start(self, resume: bool = True) -> None:
+        """Begin: continue the autosave when there is one (and ``resume``), else enter the start scene."""
+        if resume and self.store and self.store.exists(AUTOSAVE):
+            if self._load_slot(AUTOSAVE, quiet=True):
+                self.emit(Notice(t("continue", scene=self._scene_title(self.state.scene), turn=self.state.turn)))
+                return
+        self._run_turn(None, self._enter_start, undoable=False)
+
+    def _enter_start(self, work: GameState) -> None:
+        work.visits.clear()
+        self._enter_scene(work, self.pack.start)
+
+    def _scene_title(self, sid: str) -> str:
+        scene = self.pack.scenes.get(sid)
+        return (scene.title if scene and scene.title else sid)
+
+    def offer(self) -> None:
+        """Tell front ends what can be done now (choices, or the ending)."""
+        if self.state.ending is not None:
+            self.emit(GameEnded(self.state.ending, self.state.ending_kind or "neutral"))
+            return
+        views = tuple(ChoiceView(n, render(c.text, self._values(self.state)))
+                      for n, (_, c) in enumerate(self.visible_choices(), start=1))
+        self.emit(ChoicesOffered(views, self.scene.free_text))
+
+    def _emit_state(self) -> None:
+        s = self.state
+        self.emit(StateChanged(s.scene, s.turn, dict(s.values), dict(s.visits)))
+
+    # ------------------------------------------------------------ the turn transaction
+
+    def handle(self, line: str) -> None:
+        """Process one line of player input. Never raises for anything the player types."""
+        with self._lock:
+            self._cancel.clear()
+            text = line.strip()
+            if not text:
+                return
+            command = parse_command(text)
+            if command is not None:
+                spec = self.commands.get(command.name)
+                if spec is None:
+                    self.emit(Notice(t("cmd.unknown", name=command.name), "warning"))
+                    return
+                try:
+                    spec.handler(self, command.args)
+                except Exception as exc:  # a broken command must not end the game
+                    self.emit(Notice(t("turn.failed", reason=_reason(exc)), "error"))
+                return
+            self._play(text)
+
+    def _play(self, text: str) -> None:
+        if self.ended:
+            self.emit(Notice(t("ended", title=self.state.ending), "warning"))
+            return
+        number = parse_choice_number(text)
+        if number is not None:
+            choices = self.visible_choices()
+            if not 1 <= number <= len(choices):
+                if choices:
+                    self.emit(Notice(t("choice.invalid", number=number, count=len(choices)), "warning"))
+                else:
+                    self.emit(Notice(t("choices.none"), "warning"))
+                return
+            self._run_turn(text, lambda work: self._take_choice(work, choices[number - 1]))
+            return
+        if not self.scene.free_text:
+            self.emit(Notice(t("free.disabled"), "warning"))
+            return
+        self._run_turn(text, lambda work: self._free_action(work, text))
+
+    def _run_turn(self, text: str | None, body: Callable[[GameState], None], undoable: bool = True) -> bool:
+        before = self.state
+        work = before.snapshot()
+        try:
+            body(work)
+        except NarrationCancelled:
+            self._rollback(before, t("turn.cancelled"), cancelled=True)
+            return False
+        except Exception as exc:  # effects or narrator broke: keep the game, lose nothing
+            self._rollback(before, t("turn.failed", reason=_reason(exc)))
+            return False
+        if undoable:
+            work.turn += 1
+            self.undo_stack.append(TurnRecord(state=before, input=text))
+            del self.undo_stack[:-MAX_UNDO]
+            self.redo_stack.clear()
+        self.state = work
+        self.emit(TurnCommitted(work.turn))
+        self._emit_state()
+        self.offer()
+        self.autosave()
+        return True
+
+    def _rollback(self, before: GameState, message: str, cancelled: bool = False) -> None:
+        self.state = before
+        self.emit(TurnFailed(message, cancelled))
+        self._restore_view()
+
+    def _restore_view(self) -> None:
+        self.emit(StoryRestored(tuple((p.kind, p.text) for p in self.state.passages)))
+        self._emit_state()
+        self.offer()
+
+    def _add(self, work: GameState, kind: str, text: str) -> None:
+        work.passages.append(Passage(kind=kind, text=text, scene=work.scene))
+        self.emit(PassageAdded(kind, text))  # type: ignore[arg-type]
+
+    def _take_choice(self, work: GameState, picked: tuple[int, Choice]) -> None:
+        index, choice = picked
+        values = self._values(work)
+        self._add(work, "action", render(choice.text, values))
+        if choice.once:
+            work.used_choices.append(f"{work.scene}#{index}")
+        self._apply(choice.effects, work)
+        if choice.say:
+            self._add(work, "authored", render(choice.say, self._values(work)))
+        if choice.goto:
+            self._enter_scene(work, choice.goto)
+
+    def _enter_scene(self, work: GameState, sid: str) -> None:
+        scene = self.pack.scenes[sid]
+        work.scene = sid
+        work.visits[sid] = work.visits.get(sid, 0) + 1
+        self._apply(scene.on_enter, work)
+        self.emit(SceneEntered(sid, scene.title))
+        if scene.text:
+            self._add(work, "authored", render(scene.text, self._values(work)).strip())
+        if scene.narrate:
+            values = self._values(work)
+            block = scene.narrate
+            request = NarrationRequest(
+                pack=self.pack, state=work, action=None, block=block,
+                prompt=render(block.prompt, values) if block.prompt else None,
+                fallback=render(block.fallback, values),
+                max_new_tokens=block.max_new_tokens,
+                sampling={**self.pack.manifest.narrator.sampling, **block.sampling, **work.sampling},
+                steer=self._steer_for(work, scene), seed=self._seed_for(work, sid))
+            self._narrate(work, request)
+        if scene.ending:
+            work.ending = scene.ending.title
+            work.ending_kind = scene.ending.kind
+
+    def _steer_for(self, work: GameState, scene: Scene) -> dict[str, float]:
+        steer = {**self.pack.manifest.narrator.steer, **scene.steer}
+        if scene.narrate:
+            steer.update(scene.narrate.steer)
+        steer.update(work.steer)  # the player's live settings win
+        return {k: v for k, v in steer.items() if v}
+
+    def _free_action(self, work: GameState, text: str) -> None:
+        self._add(work, "action", text)
+        scene = self.pack.scenes[work.scene]
+        seed = self._seed_for(work, text)
+        request = NarrationRequest(
+            pack=self.pack, state=work, action=text, block=None, prompt=None,
+            fallback=pick_fallback(self.pack, seed),
+            sampling={**self.pack.manifest.narrator.sampling, **work.sampling},
+            steer=self._steer_for(work, scene), seed=seed)
+        self._narrate(work, request)
+
+    def _narrate(self, work: GameState, request: NarrationRequest) -> None:
+        narration = self._call_narrator(self.narrator, request)
+        if narration is None:  # the model failed: the authored text narrates instead
+            narration = self._call_narrator(FallbackNarrator("model failed"), request)
+        assert narration is not None
+        if narration.text.strip():
+            work.passages.append(Passage(kind="narration", text=narration.text.strip(), scene=work.scene))
+
+    def _call_narrator(self, narrator: Narrator, request: NarrationRequest) -> Narration | None:
+        source = "fallback" if isinstance(narrator, FallbackNarrator) else "model"
+        self.emit(NarrationStarted(source))  # type: ignore[arg-type]
+        try:
+            narration = narrator.narrate(request, lambda s: self.emit(TokenStreamed(s)), self._cancel)
+        except NarrationCancelled:
+            raise
+        except Exception as exc:
+            if isinstance(narrator, FallbackNarrator):
+                raise
+            self.emit(NarrationFinished("", source, {"failed": True}))  # type: ignore[arg-type]
+            self.emit(Notice(t("narrator.failed", reason=_reason(exc)), "warning"))
+            return None
+        self.emit(NarrationFinished(narration.text, narration.source, narration.info))
+        return narration
+
+    # ------------------------------------------------------------ undo, redo, retry
+
+    def undo(self) -> bool:
+        if not self.undo_stack:
+            self.emit(Notice(t("undo.empty"), "warning"))
+            return False
+        record = self.undo_stack.pop()
+        self.redo_stack.append(TurnRecord(state=self.state, input=record.input))
+        self.state = record.state
+        self.emit(Notice(t("undo.done")))
+        self._restore_view()
+        self.autosave()
+        return True
+
+    def redo(self) -> bool:
+        if not self.redo_stack:
+            self.emit(Notice(t("redo.empty"), "warning"))
+            return False
+        record = self.redo_stack.pop()
+        self.undo_stack.append(TurnRecord(state=self.state, input=record.input))
+        self.state = record.state
+        self.emit(Notice(t("redo.done")))
+        self._restore_view()
+        self.autosave()
+        return True
+
+    def retry(self) -> bool:
+        """Redo the last turn's input from the state before it, with a fresh seed."""
+        if not self.undo_stack or self.undo_stack[-1].input is None:
+            self.emit(Notice(t("retry.empty"), "warning"))
+            return False
+        record = self.undo_stack[-1]
+        before_stack = list(self.undo_stack)
+        current = self.state
+        self.undo_stack.pop()
+        self.state = record.state.snapshot()
+        self.state.retries = current.retries + 1
+        self._restore_view()
+        text = record.input
+        assert text is not None
+        number = parse_choice_number(text)
+        choices = self.visible_choices()
+        if number is not None and 1 <= number <= len(choices):
+            ok = self._run_turn(text, lambda work: self._take_choice(work, choices[number - 1]))
+        else:
+            ok = self._run_turn(text, lambda work: self._free_action(work, text))
+        if not ok:  # put everything back as it was before the retry
+            self.undo_stack = before_stack
+            self.state = current
+            self._restore_view()
+            return False
+        self.undo_stack[-1] = TurnRecord(state=record.state, input=text)
+        return True
+
+    # ------------------------------------------------------------ saves
+
+    def _save_file(self):
+        return new_save(self.pack.id, self.pack.version, self.state, self.undo_stack[-MAX_SAVED_UNDO:],
+                        self.redo_stack[-MAX_SAVED_UNDO:])
+
+    def autosave(self) -> None:
+        if not self.store:
+            return
+        try:
+            self.store.write(AUTOSAVE, self._save_file())
+        except SaveError as exc:
+            self.emit(Notice(t("save.failed", reason=str(exc)), "error"))
+
+    def save(self, name: str) -> bool:
+        if not self.store:
+            self.emit(Notice(t("save.failed", reason="no save folder"), "error"))
+            return False
+        if not valid_name(name):
+            self.emit(Notice(t("save.bad_name", name=name), "warning"))
+            return False
+        try:
+            path = self.store.write(name, self._save_file())
+        except SaveError as exc:
+            self.emit(Notice(t("save.failed", reason=str(exc)), "error"))
+            return False
+        self.emit(Notice(t("save.done", name=name, path=path)))
+        return True
+
+    def load(self, name: str) -> bool:
+        return self._load_slot(name, quiet=False)
+
+    def _load_slot(self, name: str, quiet: bool) -> bool:
+        assert self.store is not None
+        if not valid_name(name) and name != f"{AUTOSAVE}.prev":
+            self.emit(Notice(t("save.bad_name", name=name), "warning"))
+            return False
+        path = self.store.path(name)
+        if not path.exists():
+            self.emit(Notice(t("load.missing", name=name), "warning"))
+            return False
+        try:
+            save = self.store.read(name)
+        except SaveError as exc:
+            self.emit(Notice(t("load.corrupt", path=path, reason=str(exc)), "error"))
+            return False
+        if save.pack_id != self.pack.id:
+            self.emit(Notice(t("load.other_pack", path=path, pack=save.pack_id), "error"))
+            return False
+        if save.state.scene not in self.pack.scenes:
+            self.emit(Notice(t("load.missing_scene", scene=save.state.scene, version=self.pack.version), "error"))
+            return False
+        state, dropped = self._migrate(save.state)
+        if save.pack_version != self.pack.version:
+            self.emit(Notice(t("load.version_warning", old=save.pack_version, new=self.pack.version), "warning"))
+        if dropped:
+            self.emit(Notice(t("load.dropped_vars", names=", ".join(sorted(dropped))), "warning"))
+        self.state = state
+        self.undo_stack = [TurnRecord(state=self._migrate(r.state)[0], input=r.input) for r in save.undo
+                           if r.state.scene in self.pack.scenes]
+        self.redo_stack = [TurnRecord(state=self._migrate(r.state)[0], input=r.input) for r in save.redo
+                           if r.state.scene in self.pack.scenes]
+        if not quiet:
+            self.emit(Notice(t("load.done", name=name, scene=self._scene_title(state.scene), turn=state.turn)))
+        self._restore_view()
+        return True
+
+    def _migrate(self, state: GameState) -> tuple[GameState, set[str]]:
+        """Fit a saved state to the current pack: drop unknown variables, add new ones with defaults."""
+        state = state.snapshot()
+        dropped = {k for k in state.values if k not in self.pack.defaults}
+        for k in dropped:
+            del state.values[k]
+        for k, v in self.pack.defaults.items():
+            if k not in state.values or ex_type(state.values[k]) != self.pack.var_types[k]:
+                if k in state.values:
+                    dropped.add(k)
+                state.values[k] = list(v) if isinstance(v, list) else v
+        return state, dropped
+
+    def restart(self) -> None:
+        name = None
+        if self.store and self.state.turn > 0:
+            from datetime import datetime
+            name = "before-restart-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+            try:
+                self.store.write(name, self._save_file())
+            except SaveError as exc:
+                self.emit(Notice(t("save.failed", reason=str(exc)), "error"))
+                return
+        self.state = self.new_state()
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self.emit(StoryRestored(()))
+        if name:
+            self.emit(Notice(t("restart.done", name=name)))
+        self._run_turn(None, self._enter_start, undoable=False)
+
+
+def ex_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, list):
+        return "set"
+    return "str"
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+# ---------------------------------------------------------------- built-in slash commands
+
+def _cmd_help(game: Game, args: tuple[str, ...]) -> None:
+    lines = [t("help.header")]
+    for spec in game.commands.values():
+        lines.append(f"  /{spec.name:<10} {t(spec.help_key)}")
+    lines += [t("help.choice"), t("help.free")]
+    game.emit(Notice("\n".join(lines)))
+
+
+def _cmd_save(game: Game, args: tuple[str, ...]) -> None:
+    game.save(args[0] if args else "quicksave")
+
+
+def _cmd_load(game: Game, args: tuple[str, ...]) -> None:
+    if not game.store:
+        game.emit(Notice(t("load.missing", name=args[0] if args else AUTOSAVE), "warning"))
+        return
+    game.load(args[0] if args else AUTOSAVE)
+
+
+def _cmd_saves(game: Game, args: tuple[str, ...]) -> None:
+    slots = game.store.slots() if game.store else []
+    if not slots:
+        game.emit(Notice(t("saves.none")))
+        return
+    rows = [t("saves.header")] + [t("saves.row", name=s.name, scene=game._scene_title(s.scene), turn=s.turn,
+                                    time=s.saved_at.replace("T", " ")[:16]) for s in slots]
+    game.emit(Notice("\n".join(rows)))
+
+
+def _cmd_quit(game: Game, args: tuple[str, ...]) -> None:
+    game.autosave()
+    game.running = False
+    game.emit(Notice(t("quit")))
+    game.emit(QuitRequested())
+
+
+def _cmd_choices(game: Game, args: tuple[str, ...]) -> None:
+    game.offer()
+
+
+def _cmd_state(game: Game, args: tuple[str, ...]) -> None:
+    s = game.state
+    lines = [t("state.header"), f"  {game._scene_title(s.scene)} · {s.turn}턴"]
+    for name, value in s.values.items():
+        if name != "inventory":
+            lines.append(f"  {name} = {show_value(value)}")
+    lines.append("  " + t("state.inventory", items=show_value(s.values.get("inventory", []))))
+    game.emit(Notice("\n".join(lines)))
+
+
+def _cmd_set(game: Game, args: tuple[str, ...]) -> None:
+    from ..generation.settings import SamplingSettings  # lazy: keeps the engine import light
+
+    base = SamplingSettings().with_overrides(**{**game.pack.manifest.narrator.sampling, **game.state.sampling})
+    if len(args) < 2:
+        shown = ", ".join(f"{k}={v}" for k, v in base.model_dump().items())
+        game.emit(Notice(t("set.current", values=shown)))
+        return
+    key, value = args[0], " ".join(args[1:])
+    try:
+        updated = base.set_from_text(key, value)
+    except ValueError as exc:
+        game.emit(Notice(t("set.bad", reason=_reason(exc)), "warning"))
+        return
+    game.state.sampling[key] = getattr(updated, key)
+    game.emit(Notice(t("set.done", key=key, value=getattr(updated, key))))
+    game.autosave()
+
+
+BUILTIN_COMMANDS = [
+    CommandSpec("help", "cmd.help", _cmd_help),
+    CommandSpec("save", "cmd.save", _cmd_save, "[이름]"),
+    CommandSpec("load", "cmd.load", _cmd_load, "[이름]"),
+    CommandSpec("saves", "cmd.saves", _cmd_saves),
+    CommandSpec("undo", "cmd.undo", lambda g, a: g.undo()),
+    CommandSpec("redo", "cmd.redo", lambda g, a: g.redo()),
+    CommandSpec("retry", "cmd.retry", lambda g, a: g.retry()),
+    CommandSpec("choices", "cmd.choices", _cmd_choices),
+    CommandSpec("state", "cmd.state", _cmd_state),
+    CommandSpec("set", "cmd.set", _cmd_set, "[키 값]"),
+    CommandSpec("restart", "cmd.restart", lambda g, a: g.restart()),
+    CommandSpec("quit", "cmd.quit", _cmd_quit),
+]
