@@ -373,8 +373,9 @@ def check_roundtrip(hf_tokenizer, texts: Iterable[str]) -> int:
 
 
 def encode_passages(hf_tokenizer, texts: Sequence[str]) -> list[list[int]]:
-    enc = hf_tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-    return [list(ids) for ids in enc]
+    # the backend directly: passages may be longer than model_max_length, which is fine before packing
+    enc = hf_tokenizer.backend_tokenizer.encode_batch(list(texts), add_special_tokens=False)
+    return [list(e.ids) for e in enc]
 
 
 def pack_stream(
@@ -676,13 +677,14 @@ def sample(model, hf_tokenizer, prompts: Sequence[str], max_new_tokens: int, see
     for i, prompt in enumerate(prompts):
         torch.manual_seed(seed + i)
         ids = [hf_tokenizer.bos_token_id] + hf_tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        ids = ids[-(model.config.n_positions - 1) :]  # keep the end of an over-long prompt
         inp = torch.tensor([ids], dtype=torch.long)
-        max_new_tokens = max(min(max_new_tokens, model.config.n_positions - len(ids)), 1)
+        room = max(min(max_new_tokens, model.config.n_positions - len(ids)), 1)
         with torch.no_grad():
             gen = model.generate(
                 input_ids=inp,
                 attention_mask=torch.ones_like(inp),
-                max_new_tokens=max_new_tokens,
+                max_new_tokens=room,
                 eos_token_id=_stop_ids(hf_tokenizer),
                 pad_token_id=hf_tokenizer.pad_token_id,
                 **GENERATION_DEFAULTS,
@@ -698,6 +700,7 @@ def measure_decode_speed(model, hf_tokenizer, new_tokens: int = 128, prompt: str
 
     model.eval()
     ids = [hf_tokenizer.bos_token_id] + hf_tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    ids = ids[-(model.config.n_positions // 2) :]
     inp = torch.tensor([ids], dtype=torch.long)
     new_tokens = max(min(new_tokens, model.config.n_positions - len(ids)), 1)
     kwargs = dict(
@@ -861,6 +864,7 @@ def run_pipeline(config: TrainConfig, log: Callable[[str], None] = _log) -> Trai
 
     # Reserve time after training for the final evaluation, samples, speed test and saving.
     reserve = 2 * eval_time + 15.0 + 0.05 * len(SAMPLE_PROMPTS) * config.sample_tokens
+    reserve = min(reserve, 0.25 * config.minutes * 60.0)
     train_model(model, sampler, heldout_blocks, config, deadline_total - reserve, result, log, eval_time)
 
     hl, n_targets = evaluate(model, heldout_blocks)

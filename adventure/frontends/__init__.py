@@ -1,0 +1,1 @@
+"""Front ends that are not the TUI (which lives in ``adventure.tui``)."""

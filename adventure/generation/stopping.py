@@ -1,0 +1,70 @@
+"""Stop strings on decoded text, and trimming a narration back to a clean (Korean) sentence end."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# A sentence ends with . ? ! … (or 。？！, or "..."), optionally followed by closing quotes/brackets, and then
+# whitespace or the end of the text. Covers Korean endings such as 다. 요. 까? 자! and `"가자."`.
+# Requiring whitespace/end after the mark keeps "3.5" and "1.2km" from counting as sentence ends.
+_CLOSERS = "\"'”’」』)）]》〉"
+SENTENCE_END = re.compile(r"[.?!…。？！]+[" + re.escape(_CLOSERS) + r"]*(?=\s|$)")
+REPLACEMENT_CHAR = "\ufffd"
+
+
+def find_stop(text: str, stop_strings: Sequence[str], start: int = 0) -> tuple[int, str] | None:
+    """Earliest occurrence of any stop string that ends at or after ``start`` (earlier text was checked)."""
+    best: tuple[int, str] | None = None
+    for stop in stop_strings:
+        idx = text.find(stop, max(0, start - len(stop) + 1))
+        if idx != -1 and (best is None or idx < best[0]):
+            best = (idx, stop)
+    return best
+
+
+def stop_holdback(text: str, stop_strings: Sequence[str]) -> int:
+    """How many trailing characters could still grow into a stop string, so must not be streamed yet."""
+    longest = 0
+    for stop in stop_strings:
+        for k in range(min(len(stop) - 1, len(text)), longest, -1):
+            if text.endswith(stop[:k]):
+                longest = k
+                break
+    return longest
+
+
+def strip_partial_char(text: str) -> str:
+    """Drop trailing replacement characters: the remains of an unfinished multi-byte character."""
+    return text.rstrip(REPLACEMENT_CHAR)
+
+
+def _quotes_balanced(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+def last_sentence_end(text: str) -> int | None:
+    """Index just past the last sentence end, preferring one that leaves quotes balanced; None if none."""
+    ends = [m.end() for m in SENTENCE_END.finditer(text)]
+    if not ends:
+        return None
+    for end in reversed(ends):
+        if _quotes_balanced(text[:end]):
+            return end
+    return ends[-1]
+
+
+def trim_to_sentence_end(text: str) -> str | None:
+    """``text`` cut back to its last sentence end (no trailing partial character), or None if it has none."""
+    clean = strip_partial_char(text)
+    end = last_sentence_end(clean)
+    if end is None:
+        return None
+    return clean[:end]
+
+
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` (ignoring trailing whitespace) already stops at a sentence end."""
+    stripped = text.rstrip()
+    return bool(stripped) and last_sentence_end(stripped) == len(stripped)
+
