@@ -259,3 +259,41 @@ def test_restart_keeps_old_progress(lantern, tmp_path):
     game.handle("/restart")
     assert game.state.scene == "village" and game.state.turn == 0
     assert any(s.name.startswith("before-restart") for s in game.store.slots())
+
+
+def test_steer_memory_note_commands_are_state(lantern, tmp_path):
+    game, events = make(lantern, tmp_path)
+    game.handle("/steer 공포 0.8")
+    assert game.state.steer == {"공포": 0.8}
+    game.handle("/steer 공포 7")
+    assert last(events, Notice).level == "warning"
+    game.handle("/memory 나는 겁이 많은 제자다.")
+    game.handle("/note 짧게 쓴다.")
+    assert game.state.memory == "나는 겁이 많은 제자다." and game.state.author_note == "짧게 쓴다."
+    game.handle("1")
+    game.handle("/undo")
+    assert game.state.steer == {"공포": 0.8}  # settings survive undo of a turn taken after them
+    game.handle("/memory reset")
+    assert game.state.memory is None
+    game.handle("/steer off")
+    assert not game._steer_for(game.state, game.scene)
+
+
+def test_reload_keeps_state_and_refuses_broken_pack(tmp_path):
+    import shutil
+
+    from adventure.packs.loader import load_pack
+    from conftest import ROOT
+
+    root = tmp_path / "pack"
+    shutil.copytree(ROOT / "stories" / "lantern", root)
+    game, events = make(load_pack(root), tmp_path)
+    game.handle("1")
+    scenes = root / "scenes.yaml"
+    scenes.write_text(scenes.read_text(encoding="utf-8").replace("대장장이 한 씨가", "대장장이 박 씨가"), encoding="utf-8")
+    game.handle("/reload")
+    assert "박 씨" in game.pack.scenes["smithy"].text and game.state.scene == "smithy"
+    scenes.write_text(scenes.read_text(encoding="utf-8").replace("goto: forest_edge", "goto: nowhere"), encoding="utf-8")
+    game.handle("/reload")
+    assert last(events, Notice).level == "error" and "ADV030" in last(events, Notice).message
+    assert "박 씨" in game.pack.scenes["smithy"].text  # still the old, valid version

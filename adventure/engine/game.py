@@ -459,6 +459,43 @@ class Game:
                 state.values[k] = list(v) if isinstance(v, list) else v
         return state, dropped
 
+    def reload(self) -> bool:
+        """Re-read the pack from disk; keep the state and show the current scene again.
+
+        A pack that no longer validates leaves the game on the old version and reports the located errors.
+        """
+        from ..packs.diagnostics import PackError
+        from ..packs.loader import load_pack
+
+        try:
+            new_pack = load_pack(self.pack.root)
+        except PackError as exc:
+            errors = "\n".join(d.format() for d in exc.diagnostics if d.severity == "error")
+            self.emit(Notice(t("reload.failed", errors=errors), "error"))
+            return False
+        if new_pack.id != self.pack.id or self.state.scene not in new_pack.scenes:
+            self.emit(Notice(t("load.missing_scene", scene=self.state.scene, version=new_pack.version), "error"))
+            return False
+        old = self.pack
+        self.pack = new_pack
+        state, dropped = self._migrate(self.state)
+        if dropped:
+            self.emit(Notice(t("load.dropped_vars", names=", ".join(sorted(dropped))), "warning"))
+        self.state = state
+        self.undo_stack = [r for r in self.undo_stack if r.state.scene in new_pack.scenes]
+        self.redo_stack = [r for r in self.redo_stack if r.state.scene in new_pack.scenes]
+        for d in new_pack.warnings:
+            self.emit(Notice(d.format(), "warning"))
+        self.emit(Notice(t("reload.done", scenes=len(new_pack.scenes))))
+        scene = self.scene
+        self.emit(SceneEntered(self.state.scene, scene.title))
+        if scene.text:
+            self.emit(PassageAdded("authored", render(scene.text, self._values(self.state)).strip()))
+        self._emit_state()
+        self.offer()
+        del old
+        return True
+
     def restart(self) -> None:
         name = None
         if self.store and self.state.turn > 0:
@@ -566,6 +603,48 @@ def _cmd_set(game: Game, args: tuple[str, ...]) -> None:
     game.autosave()
 
 
+def _cmd_steer(game: Game, args: tuple[str, ...]) -> None:
+    """Player steering: recorded in state (so undo and saves keep it); steering plugins read it."""
+    if not args:
+        active = game._steer_for(game.state, game.scene)
+        game.emit(Notice(t("steer.current", values=", ".join(f"{k}={v:g}" for k, v in active.items()))
+                         if active else t("steer.none")))
+        return
+    if args[0].lower() in ("off", "끄기", "0"):
+        scene_defaults = {**game.pack.manifest.narrator.steer, **game.scene.steer}
+        game.state.steer = {k: 0.0 for k in scene_defaults}
+        game.emit(Notice(t("steer.off")))
+        game.autosave()
+        return
+    try:
+        attr, value = args[0], float(args[1]) if len(args) > 1 else 0.5
+        if not -1.0 <= value <= 1.0:
+            raise ValueError
+    except ValueError:
+        game.emit(Notice(t("steer.bad"), "warning"))
+        return
+    game.state.steer[attr] = value
+    game.emit(Notice(t("steer.done", attr=attr, value=f"{value:g}")))
+    game.autosave()
+
+
+def _text_override(field: str, pack_value_of: Callable[[Game], str | None], current_key: str, done_key: str):
+    def handler(game: Game, args: tuple[str, ...]) -> None:
+        if not args:
+            value = getattr(game.state, field) or pack_value_of(game) or ""
+            game.emit(Notice(t(current_key, text=value.strip() or "(없음)")))
+            return
+        text = " ".join(args)
+        setattr(game.state, field, None if text.lower() == "reset" else text)
+        game.emit(Notice(t("reset.done" if text.lower() == "reset" else done_key)))
+        game.autosave()
+    return handler
+
+
+def _cmd_reload(game: Game, args: tuple[str, ...]) -> None:
+    game.reload()
+
+
 BUILTIN_COMMANDS = [
     CommandSpec("help", "cmd.help", _cmd_help),
     CommandSpec("save", "cmd.save", _cmd_save, "[이름]"),
@@ -577,6 +656,13 @@ BUILTIN_COMMANDS = [
     CommandSpec("choices", "cmd.choices", _cmd_choices),
     CommandSpec("state", "cmd.state", _cmd_state),
     CommandSpec("set", "cmd.set", _cmd_set, "[키 값]"),
+    CommandSpec("steer", "cmd.steer", _cmd_steer, "[속성 세기|off]"),
+    CommandSpec("memory", "cmd.memory", _text_override(
+        "memory", lambda g: g.pack.manifest.narrator.memory, "memory.current", "memory.done"), "[내용|reset]"),
+    CommandSpec("note", "cmd.note", _text_override(
+        "author_note", lambda g: g.scene.author_note or g.pack.manifest.narrator.author_note,
+        "note.current", "note.done"), "[내용|reset]"),
+    CommandSpec("reload", "cmd.reload", _cmd_reload),
     CommandSpec("restart", "cmd.restart", lambda g, a: g.restart()),
     CommandSpec("quit", "cmd.quit", _cmd_quit),
 ]

@@ -22,12 +22,14 @@ def build_prompt(request: NarrationRequest, count_tokens: Callable[[str], int], 
     """Assemble memory | story | tail and drop the oldest story until it fits ``budget`` tokens."""
     narrator = request.pack.manifest.narrator
     head: list[str] = []
-    if narrator.memory:
-        head.append(narrator.memory.strip())
+    memory = request.state.memory if request.state.memory is not None else narrator.memory
+    if memory:
+        head.append(memory.strip())
     head += [w.content.strip() for w in request.pack.world_info if w.constant]
     story = [passage_line(p) for p in request.state.passages]
     tail: list[str] = []
-    note = request.pack.scenes[request.state.scene].author_note or narrator.author_note
+    note = (request.state.author_note or request.pack.scenes[request.state.scene].author_note
+            or narrator.author_note)
     if note:
         tail.append(f"[{note.strip()}]")
     if request.action is None and request.prompt:

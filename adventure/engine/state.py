@@ -24,6 +24,8 @@ class GameState(BaseModel):
     ending_kind: str | None = None
     steer: dict[str, float] = Field(default_factory=dict)
     sampling: dict[str, Any] = Field(default_factory=dict)
+    memory: str | None = None  # the player's edit of the pack's narrator memory
+    author_note: str | None = None  # the player's author's note (wins over the pack's)
     retries: int = 0
     plugin_state: dict[str, Any] = Field(default_factory=dict)
 

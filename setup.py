@@ -1,0 +1,9 @@
+"""Adds the bundled story packs (stories/) to the wheel as the package ``adventure.stories``.
+
+Everything else is configured in pyproject.toml; setuptools' package discovery cannot see a data folder
+that lives outside ``adventure/``, so it is listed here.
+"""
+
+from setuptools import find_packages, setup
+
+setup(packages=find_packages(include=["adventure*"]) + ["adventure.stories"])
