@@ -1,0 +1,1 @@
+"""Story packs: the YAML format, its loader and validator, and the pack registry."""
