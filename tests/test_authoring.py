@@ -255,10 +255,10 @@ def broken(tmp_path, monkeypatch):
     (tmp_path / "pack.yaml").write_text(BROKEN, encoding="utf-8")
     real = ex.apply_effect
 
-    def exploding(effect, values, visits):
+    def exploding(effect, values, visits, lookup=None):
         if effect.target == "gold":
             raise RuntimeError("상자가 터졌다")
-        return real(effect, values, visits)
+        return real(effect, values, visits, lookup)
 
     monkeypatch.setattr(ex, "apply_effect", exploding)
     return load_pack(tmp_path)

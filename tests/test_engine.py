@@ -297,3 +297,17 @@ def test_reload_keeps_state_and_refuses_broken_pack(tmp_path):
     game.handle("/reload")
     assert last(events, Notice).level == "error" and "ADV030" in last(events, Notice).message
     assert "박 씨" in game.pack.scenes["smithy"].text  # still the old, valid version
+
+
+def test_effects_can_read_builtins(tmp_path):
+    from adventure.packs.loader import load_pack
+
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pack.yaml").write_text(
+        "id: b\ntitle: 내장\nstart: a\nstate:\n  when_left: 0\n  where: \"\"\nscenes:\n  a:\n    choices:\n"
+        "      - text: 떠난다\n        effects: [when_left = turn + 1, where = scene]\n        goto: b\n"
+        "  b:\n    ending: {title: 끝}\n", encoding="utf-8")
+    game, _ = make(load_pack(root), tmp_path)
+    game.handle("1")
+    assert game.state.values["when_left"] == 1 and game.state.values["where"] == "a"

@@ -112,7 +112,8 @@ class Game:
 
     def _apply(self, effects: list[str], state: GameState) -> None:
         for src in effects:
-            ex.apply_effect(self.pack.effects[src], state.values, lambda s: state.visits.get(s, 0))
+            ex.apply_effect(self.pack.effects[src], state.values, lambda s: state.visits.get(s, 0),
+                            self._lookup(state))
         for name, decl in self.pack.manifest.state.items():  # keep declared bounds
             if isinstance(decl, VarDecl) and name in state.values and isinstance(state.values[name], (int, float)):
                 v = state.values[name]
@@ -611,8 +612,10 @@ def _cmd_steer(game: Game, args: tuple[str, ...]) -> None:
                          if active else t("steer.none")))
         return
     if args[0].lower() in ("off", "끄기", "0"):
-        scene_defaults = {**game.pack.manifest.narrator.steer, **game.scene.steer}
-        game.state.steer = {k: 0.0 for k in scene_defaults}
+        every = set(game.pack.manifest.narrator.steer) | set(game.state.steer)
+        for scene in game.pack.scenes.values():
+            every |= set(scene.steer) | set(scene.narrate.steer if scene.narrate else {})
+        game.state.steer = {k: 0.0 for k in every}
         game.emit(Notice(t("steer.off")))
         game.autosave()
         return

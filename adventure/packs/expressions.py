@@ -413,9 +413,13 @@ def evaluate(node: Node, lookup: Lookup, visits: Callable[[str], int]) -> Any:
     raise ValueError("unknown expression")  # pragma: no cover
 
 
-def apply_effect(effect: Assign, values: dict[str, Any], visits: Callable[[str], int]) -> None:
-    """Apply one effect to ``values`` in place (sets are stored as sorted lists for JSON saves)."""
-    value = evaluate(effect.value, values.__getitem__, visits)
+def apply_effect(effect: Assign, values: dict[str, Any], visits: Callable[[str], int],
+                 lookup: Lookup | None = None) -> None:
+    """Apply one effect to ``values`` in place (sets are stored as sorted lists for JSON saves).
+
+    ``lookup`` resolves names on the right-hand side (it may add built-ins such as ``turn``).
+    """
+    value = evaluate(effect.value, lookup or values.__getitem__, visits)
     current = values.get(effect.target)
     if isinstance(current, list):  # a set variable
         items = set(current)

@@ -38,7 +38,7 @@ def user_packs_dir() -> Path:
 
 def _peek(path: Path) -> tuple[str, str] | None:
     """Read just the id and title of a pack without validating it (listing must not fail on a bad pack)."""
-    manifest = path / "pack.yaml"
+    manifest = path / "pack.yaml" if (path / "pack.yaml").is_file() else path / "pack.yml"
     try:
         data = yaml.safe_load(manifest.read_text(encoding="utf-8")[:20000].split("\nscenes:")[0])
     except Exception:
@@ -52,7 +52,7 @@ def _scan(folder: Path, origin: str) -> list[PackEntry]:
     out = []
     if folder.is_dir():
         for child in sorted(folder.iterdir()):
-            if (child / "pack.yaml").is_file():
+            if (child / "pack.yaml").is_file() or (child / "pack.yml").is_file():
                 peek = _peek(child)
                 if peek:
                     out.append(PackEntry(peek[0], peek[1], child, origin))
