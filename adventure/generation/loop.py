@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 from transformers import DynamicCache
+from transformers.cache_utils import Cache, DynamicLayer
 from transformers.generation.logits_process import (
     LogitsProcessor,
     LogitsProcessorList,
@@ -23,7 +24,6 @@ from transformers.generation.logits_process import (
     NoRepeatNGramLogitsProcessor,
     RepetitionPenaltyLogitsProcessor,
     TemperatureLogitsWarper,
-    TopKLogitsWarper,
     TopPLogitsWarper,
     TypicalLogitsWarper,
 )
@@ -56,6 +56,84 @@ class GenerationResult:
     retracted: str = ""
     seed: int | None = None   # the seed actually used (a random one when the caller passed None)
     new_tokens: int = 0       # tokens sampled, including any EOS and the trimmed ones
+
+
+class GrowableLayer(DynamicLayer):
+    """A DynamicLayer whose keys/values live in a buffer with spare room, so appending a token writes in place.
+
+    DynamicLayer appends with ``torch.cat``, copying the whole layer cache for every token (tens of MB per
+    token at KoGPT2 size, on a memory-bound CPU). Here the buffer is sequence-major ``[batch, pos, heads, dim]``
+    (the layout the projections produce), and ``keys``/``values`` are ``[batch, heads, pos, dim]`` views of its
+    first ``get_seq_length()`` positions: appending copies only the new rows, ``crop`` only moves the end, and
+    SDPA reads this layout at least as fast as a contiguous tensor. Values are bit-identical to DynamicLayer's.
+    """
+
+    def __init__(self, capacity: int, max_capacity: int | None = None):
+        super().__init__()
+        self.capacity = max(1, int(capacity))
+        self.max_capacity = max_capacity
+        self._len = 0
+        self._kbuf: torch.Tensor | None = None
+        self._vbuf: torch.Tensor | None = None
+
+    def lazy_initialization(self, key_states: torch.Tensor, value_states: torch.Tensor) -> None:
+        self.dtype, self.device = key_states.dtype, key_states.device
+        b, h, _, dk = key_states.shape
+        self._kbuf = key_states.new_empty((b, self.capacity, h, dk))
+        self._vbuf = value_states.new_empty((b, self.capacity, value_states.shape[1], value_states.shape[-1]))
+        self._len = 0
+        self._set_views()
+        self.is_initialized = True
+
+    def _set_views(self) -> None:
+        self.keys = self._kbuf[:, : self._len].transpose(1, 2)
+        self.values = self._vbuf[:, : self._len].transpose(1, 2)
+
+    def _grow(self, needed: int) -> None:
+        cap = max(needed, 2 * self._kbuf.shape[1])
+        if self.max_capacity is not None:
+            cap = max(needed, min(cap, self.max_capacity))
+        k = self._kbuf.new_empty((self._kbuf.shape[0], cap, *self._kbuf.shape[2:]))
+        v = self._vbuf.new_empty((self._vbuf.shape[0], cap, *self._vbuf.shape[2:]))
+        k[:, : self._len] = self._kbuf[:, : self._len]
+        v[:, : self._len] = self._vbuf[:, : self._len]
+        self._kbuf, self._vbuf = k, v
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        end = self._len + key_states.shape[-2]
+        if end > self._kbuf.shape[1]:
+            self._grow(end)
+        self._kbuf[:, self._len:end] = key_states.transpose(1, 2)
+        self._vbuf[:, self._len:end] = value_states.transpose(1, 2)
+        self._len = end
+        self._set_views()
+        return self.keys, self.values
+
+    def get_seq_length(self) -> int:
+        return self._len if self.is_initialized else 0
+
+    def crop(self, tokens_to_remove: int) -> None:
+        if tokens_to_remove > 0:
+            raise ValueError("crop takes a negative count (the number of tokens to drop from the end)")
+        if tokens_to_remove == 0 or not self.is_initialized:
+            return
+        self._len = max(0, self._len + tokens_to_remove)
+        self._set_views()
+
+    def reset(self) -> None:
+        self._len = 0
+        if self.is_initialized:
+            self._set_views()
+
+
+class GrowableCache(DynamicCache):
+    """A DynamicCache made of GrowableLayer: same interface (crop, get_seq_length, layers[i].keys)."""
+
+    def __init__(self, config, capacity: int, max_capacity: int | None = None):
+        n_layers = config.get_text_config(decoder=True).num_hidden_layers
+        Cache.__init__(self, layers=[GrowableLayer(capacity, max_capacity) for _ in range(n_layers)])
 
 
 class _RangedRepetitionPenalty(LogitsProcessor):
@@ -109,8 +187,9 @@ class Generator:
         self._lock = threading.RLock()
         # Token ids of the whole context, preallocated once: the processors get views, no per-token allocation.
         self._ids_buf = torch.zeros((1, self.n_ctx + 1), dtype=torch.long, device=self.device)
-        self._cache: DynamicCache | None = None
+        self._cache: GrowableCache | None = None
         self._cached_ids: list[int] = []
+        self._reserve = 128  # extra cache positions allocated beyond the prompt (set per call to the budget)
 
     # ------------------------------------------------------------------------------------------ tokens
     def encode(self, text: str) -> list[int]:
@@ -138,7 +217,7 @@ class Generator:
     def _forward(self, start: int, end: int) -> torch.Tensor:
         """Run tokens ``_ids_buf[start:end]`` (which must directly follow the cache); last-position logits."""
         if self._cache is None:
-            self._cache = DynamicCache(config=self.model.config)
+            self._cache = self._new_cache(end)
         try:
             out = self.model(input_ids=self._ids_buf[:, start:end], past_key_values=self._cache,
                              **self._forward_kwargs)
@@ -154,6 +233,11 @@ class Generator:
             self._cached_ids.extend(self._ids_buf[0, start:end].tolist())
         return out.logits[:, -1, :]
 
+    def _new_cache(self, needed: int) -> GrowableCache:
+        # Room for the prompt and a narration or two; grows (doubling, up to n_ctx) when a story gets longer.
+        capacity = min(self.n_ctx, max(needed + self._reserve, 64))
+        return GrowableCache(self.model.config, capacity, max_capacity=self.n_ctx)
+
     def _prefill(self, ids: list[int], cancel: threading.Event | None) -> tuple[torch.Tensor, int]:
         """Bring the cache to ``ids[:-1]`` + process the rest; returns (last logits, tokens reused)."""
         if self._cache is not None and self._cache.get_seq_length() != len(self._cached_ids):
@@ -165,6 +249,8 @@ class Generator:
         elif common < len(self._cached_ids):
             self._cache.crop(common - len(self._cached_ids))  # negative: drop that many from the end
             del self._cached_ids[common:]
+        if self._cache is None:
+            self._cache = self._new_cache(len(ids))
         self._ids_buf[0, :len(ids)] = torch.as_tensor(ids, dtype=torch.long)
         logits = None
         start = common
@@ -185,8 +271,14 @@ class Generator:
             return logits[0].float().clone()
 
     # ------------------------------------------------------------------------------------------ sampling
-    def _processors(self, settings: SamplingSettings, prompt_len: int, min_new: int,
-                    extra: list | None) -> LogitsProcessorList:
+    def _sampler(self, settings: SamplingSettings, prompt_len: int, min_new: int,
+                 extra: list | None) -> tuple[LogitsProcessorList, LogitsProcessorList, int]:
+        """(processors on the full vocabulary, warpers, top_k) in transformers' order.
+
+        Penalties, plugin logit edits and the EOS ban see the whole vocabulary. Top-k then keeps k candidates,
+        and temperature/top-p/typical run on those k only: the same distribution as masking the rest to -inf
+        (the masked tokens have probability 0), without sorting 51,200 logits per token.
+        """
         procs = LogitsProcessorList()
         if settings.repetition_penalty != 1.0:
             procs.append(_RangedRepetitionPenalty(settings.repetition_penalty, settings.repetition_range))
@@ -197,16 +289,18 @@ class Generator:
         if min_new > 0 and self.eos_token_ids:
             procs.append(MinNewTokensLengthLogitsProcessor(prompt_len, min_new, self.eos_token_ids,
                                                            device=str(self.device)))
+        warpers = LogitsProcessorList()
+        top_k = 0
         if not settings.greedy:
             if settings.temperature != 1.0:
-                procs.append(TemperatureLogitsWarper(float(settings.temperature)))
-            if settings.top_k > 0:
-                procs.append(TopKLogitsWarper(top_k=settings.top_k))
+                warpers.append(TemperatureLogitsWarper(float(settings.temperature)))
+            if 0 < settings.top_k < self._vocab_rows:
+                top_k = settings.top_k
             if settings.top_p < 1.0:
-                procs.append(TopPLogitsWarper(top_p=float(settings.top_p)))
+                warpers.append(TopPLogitsWarper(top_p=float(settings.top_p)))
             if settings.typical_p < 1.0:
-                procs.append(TypicalLogitsWarper(mass=float(settings.typical_p)))
-        return procs
+                warpers.append(TypicalLogitsWarper(mass=float(settings.typical_p)))
+        return procs, warpers, top_k
 
     def _prompt_ids(self, prompt: str | list[int]) -> list[int]:
         ids = self.encode(prompt) if isinstance(prompt, str) else [int(i) for i in prompt]
@@ -228,7 +322,12 @@ class Generator:
                  extra_logits_processors: list | None = None) -> GenerationResult:
         """Continue ``prompt``; stream stable text to ``on_text``; stop on EOS, a stop string or the budget.
 
-        Raises ValueError when the prompt does not fit n_ctx, GenerationCancelled when ``cancel`` gets set.
+        The cache of the previous call is reused for the longest common token prefix. ``on_text`` gets text
+        as soon as it is final (never a partial character, never the start of a stop string); when the
+        budget runs out and the text is cut back to a sentence end, the streamed tail that was cut is
+        returned as ``result.retracted``. ``extra_logits_processors`` (steering) run after the penalties and
+        before the EOS ban and the warpers. Raises ValueError when the prompt does not fit n_ctx, and
+        GenerationCancelled (checked before every token) when ``cancel`` gets set.
         """
         t0 = time.perf_counter()
         with self._lock, torch.inference_mode():
@@ -236,12 +335,13 @@ class Generator:
             prompt_len = len(ids)
             # The last sampled token is never run, so budget tokens need prompt_len + budget - 1 <= n_ctx.
             budget = min(settings.max_new_tokens, self.n_ctx - prompt_len + 1)
+            self._reserve = budget
             min_new = min(settings.min_new_tokens, budget)
             if seed is None:
                 seed = int.from_bytes(os.urandom(8), "little") & 0x7FFF_FFFF_FFFF_FFFF
             rng = torch.Generator(device=self.device)
             rng.manual_seed(int(seed))
-            procs = self._processors(settings, prompt_len, min_new, extra_logits_processors)
+            procs, warpers, top_k = self._sampler(settings, prompt_len, min_new, extra_logits_processors)
             stops = list(settings.stop_strings)
             greedy = settings.greedy
             detok = IncrementalDetokenizer(self.tokenizer, ids)
@@ -250,6 +350,8 @@ class Generator:
             if cancel is not None and cancel.is_set():
                 raise GenerationCancelled()
             logits, reused = self._prefill(ids, cancel)
+            if top_k >= logits.shape[-1]:
+                top_k = 0  # keeping every token is no filter
 
             generated: list[int] = []
             finish = "length"
@@ -264,13 +366,21 @@ class Generator:
                 if step:
                     logits = self._forward(cur - 1, cur)
                 scores = logits if logits.dtype == torch.float32 else logits.float()
+                context = buf[:, :cur]
                 if procs:
-                    scores = procs(buf[:, :cur], scores)
+                    scores = procs(context, scores)
                 if greedy:
                     token = int(torch.argmax(scores, dim=-1))
+                elif top_k:
+                    top_scores, top_ids = torch.topk(scores, top_k, dim=-1)
+                    if warpers:
+                        top_scores = warpers(context, top_scores)
+                    pick = torch.multinomial(torch.softmax(top_scores, dim=-1), 1, generator=rng)
+                    token = int(top_ids[0, int(pick)])
                 else:
-                    probs = torch.softmax(scores, dim=-1)
-                    token = int(torch.multinomial(probs, 1, generator=rng))
+                    if warpers:
+                        scores = warpers(context, scores)
+                    token = int(torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=rng))
                 if not step:
                     ttft = time.perf_counter() - t0
                 if token in self._eos:

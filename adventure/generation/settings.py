@@ -71,22 +71,45 @@ class SamplingSettings(BaseModel):
             return self
         return type(self).model_validate({**self.model_dump(), **changes})
 
-    def set_from_text(self, key: str, value: str) -> "SamplingSettings":
-        """Parse the player's `/set KEY VALUE`; raises ValueError with one sentence naming the key and range."""
+    @classmethod
+    def describe_error(cls, exc: Exception) -> str:
+        """One sentence for a failed ``with_overrides``/validation, e.g. for a CLI flag out of range."""
+        if isinstance(exc, ValidationError) and exc.errors():
+            err = exc.errors()[0]
+            loc = err.get("loc") or ()
+            name = str(loc[0]) if loc else ""
+            if name in cls.SETTABLE_KEYS:
+                return f"{name} must be a {cls.SETTABLE_KEYS[name]}, not {err.get('input')!r}."
+            msg = str(err.get("msg", "")).removeprefix("Value error, ")
+            return f"Invalid sampling settings: {msg}."
+        return " ".join(str(exc).split())
+
+    @classmethod
+    def canonical_key(cls, key: str) -> str:
+        """``Max-New-Tokens`` -> ``max_new_tokens``; raises ValueError for keys `/set` does not accept."""
         name = key.strip().lower().replace("-", "_")
-        if name not in self.SETTABLE_KEYS:
-            raise ValueError(f"Unknown setting '{key}'; settable keys are: {', '.join(self.SETTABLE_KEYS)}.")
+        if name not in cls.SETTABLE_KEYS:
+            raise ValueError(f"Unknown setting '{key}'; settable keys are: {', '.join(cls.SETTABLE_KEYS)}.")
+        return name
+
+    def set_from_text(self, key: str, value: str) -> "SamplingSettings":
+        """Parse the player's `/set KEY VALUE`; raises ValueError with one sentence naming the key and range.
+
+        KEY may use dashes or capitals; use ``canonical_key(key)`` to read the value back from the result.
+        """
+        name = self.canonical_key(key)
         allowed = self.SETTABLE_KEYS[name]
         raw = value.strip()
         try:
-            parsed = self._parse_value(name, raw)
+            parsed = self.parse_value(name, raw)
             return self.with_overrides(**{name: parsed})
         except (ValueError, ValidationError) as exc:
             detail = _first_error(exc)
             raise ValueError(f"{name} must be a {allowed}, not '{raw}'{detail}.") from None
 
     @staticmethod
-    def _parse_value(name: str, raw: str) -> Any:
+    def parse_value(name: str, raw: str) -> Any:
+        """Text to a field value (bool on/off/예/아니오, numbers, stop strings as JSON list or escaped text)."""
         annotation = SamplingSettings.model_fields[name].annotation
         if annotation is bool:
             low = raw.lower()

@@ -277,19 +277,20 @@ def _eos_ids(tokenizer, model) -> list[int]:
 # ------------------------------------------------------------------------------------------------- loading
 
 @contextlib.contextmanager
-def _quiet_transformers():
-    """No weight-loading progress bars or load reports in the game's terminal."""
+def _quiet_transformers(progress: bool):
+    """No load reports in the game's terminal, and no progress bars unless a download may be shown."""
     from transformers.utils import logging as hf_logging
 
     was_enabled = hf_logging.is_progress_bar_enabled()
     verbosity = hf_logging.get_verbosity()
-    hf_logging.disable_progress_bar()
+    if not progress:
+        hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     try:
         yield
     finally:
         hf_logging.set_verbosity(verbosity)
-        if was_enabled:
+        if was_enabled and not progress:
             hf_logging.enable_progress_bar()
 
 
@@ -350,7 +351,7 @@ def load_model(spec: str = "bundled", *, device: str = "auto", dtype: str = "aut
 
     label = src.label
     try:
-        with _quiet_transformers():
+        with _quiet_transformers(progress=not local_only):
             config = AutoConfig.from_pretrained(location, revision=src.revision, local_files_only=local_only)
             n_ctx = _n_ctx(config, preset, label)
             torch_dtype = _resolve_dtype(dtype, resolved_device, preset, config, notes, label)
@@ -362,9 +363,13 @@ def load_model(spec: str = "bundled", *, device: str = "auto", dtype: str = "aut
             model = AutoModelForCausalLM.from_pretrained(location, **load_kwargs)
     except ModelLoadError:
         raise
-    except (OSError, ValueError, KeyError, RuntimeError, ImportError) as exc:
-        hint = (f"check that the folder holds config.json, the weights and the tokenizer files"
-                if src.path is not None else _download_hint(src))
+    except (OSError, ValueError, KeyError, RuntimeError, ImportError, MemoryError) as exc:
+        if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+            hint = "there is not enough memory for it, so try a smaller model or --dtype bfloat16"
+        elif src.path is not None:
+            hint = "check that the folder holds config.json, the weights and the tokenizer files"
+        else:
+            hint = _download_hint(src)
         raise ModelLoadError(f"Could not load model {label} ({_one_line(exc)}); {hint}.") from None
 
     if device_map is None:

@@ -1,0 +1,139 @@
+"""``adventure generate``: continue a prompt with a model and stream the text to stdout (for trying models)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from ..generation.settings import SamplingSettings
+
+_SAMPLING_FLAGS = ["temperature", "top_k", "top_p", "typical_p", "repetition_penalty", "repetition_range",
+                   "no_repeat_ngram_size", "max_new_tokens", "min_new_tokens"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate", help="continue a prompt with a model, streaming the text", description=(
+        "Continue PROMPT with a narrator model and stream the continuation to stdout. Sampling starts from "
+        "the model preset's defaults; the flags below override them."))
+    p.add_argument("--prompt", "-p", required=True, metavar="TEXT",
+                   help="text to continue; '-' reads it from stdin")
+    p.add_argument("--model", default="bundled", metavar="NAME|PATH",
+                   help="preset (see `adventure models`), local folder with config.json, or hub id "
+                        "(default: bundled)")
+    p.add_argument("--seed", type=int, default=None, help="seed for reproducible sampling")
+    p.add_argument("--max-new-tokens", type=int, help="token budget (default 80)")
+    p.add_argument("--min-new-tokens", type=int, help="no end-of-text before this many tokens")
+    p.add_argument("--temperature", type=float, help="0 = greedy")
+    p.add_argument("--top-k", type=int, help="0 = off")
+    p.add_argument("--top-p", type=float, help="1 = off")
+    p.add_argument("--typical-p", type=float, help="1 = off")
+    p.add_argument("--repetition-penalty", type=float, help="1 = off")
+    p.add_argument("--repetition-range", type=int, help="penalise repeats within the last N tokens (0 = all)")
+    p.add_argument("--no-repeat-ngram-size", type=int, help="forbid repeating n-grams of this size (0 = off)")
+    p.add_argument("--stop", action="append", metavar="TEXT",
+                   help="stop string (repeatable; \\n escapes allowed); replaces the default '\\n>'")
+    p.add_argument("--no-stop", action="store_true", help="no stop strings at all")
+    p.add_argument("--no-trim", action="store_true",
+                   help="keep an unfinished last sentence when the budget runs out")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
+    p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
+                   help="weight precision (float16 on a CPU falls back to float32)")
+    p.add_argument("--device-map", metavar="MAP", help="e.g. 'auto' to spread a large model (needs accelerate)")
+    p.add_argument("--allow-large-on-cpu", action="store_true",
+                   help="let a GPU-sized model (kogpt) run on the CPU, very slowly")
+    p.add_argument("--revision", metavar="REV", help="hub revision (branch, tag or commit)")
+    p.add_argument("--offline", action="store_true", help="never contact the hub; use local files only")
+    p.add_argument("--threads", type=int, metavar="N", help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--stats", action="store_true", help="print timing and cache figures to stderr")
+    p.set_defaults(func=run)
+
+
+def _settings(args: argparse.Namespace, preset_defaults: dict) -> SamplingSettings:
+    settings = SamplingSettings().with_overrides(**preset_defaults)
+    settings = settings.with_overrides(**{name: getattr(args, name) for name in _SAMPLING_FLAGS})
+    if args.no_stop:
+        settings = settings.with_overrides(stop_strings=[])
+    elif args.stop:
+        stops = [x for s in args.stop for x in SamplingSettings.parse_value("stop_strings", s)]
+        settings = settings.with_overrides(stop_strings=stops)
+    if args.no_trim:
+        settings = settings.with_overrides(trim_to_sentence=False)
+    return settings
+
+
+class _SentenceStream:
+    """Writes streamed text, holding back an unfinished sentence while trimming may still drop it, so what
+    stdout shows is exactly the final text."""
+
+    def __init__(self, out, hold_unfinished: bool):
+        from ..generation.stopping import last_sentence_end
+
+        self._end_of = last_sentence_end
+        self.out = out
+        self.hold = hold_unfinished
+        self.buffer = ""
+        self.written = 0
+
+    def __call__(self, delta: str) -> None:
+        self.buffer += delta
+        upto = len(self.buffer)
+        if self.hold:
+            upto = self._end_of(self.buffer) or 0
+        if upto > self.written:
+            self.out.write(self.buffer[self.written:upto])
+            self.out.flush()
+            self.written = upto
+
+    def finish(self, final_text: str) -> None:
+        if final_text.startswith(self.buffer[: self.written]) and len(final_text) > self.written:
+            self.out.write(final_text[self.written:])
+        self.out.write("\n")
+        self.out.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    import torch
+
+    from ..generation.loop import Generator
+    from ..models.loader import ModelLoadError, load_model
+    from ..models.presets import get_preset
+
+    preset = get_preset(args.model or "bundled")
+    try:  # flags are checked before the (slow) model load
+        settings = _settings(args, dict(preset.default_sampling) if preset else {})
+    except ValueError as exc:
+        print(f"adventure: error: {SamplingSettings.describe_error(exc)}", file=sys.stderr)
+        return 1
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            loaded = load_model(args.model, device=args.device, dtype=args.dtype, device_map=args.device_map,
+                                allow_large_on_cpu=args.allow_large_on_cpu, revision=args.revision,
+                                local_files_only=True if args.offline else None)
+        except ModelLoadError as exc:
+            print(f"adventure: error: {exc}", file=sys.stderr)
+            return 1
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            print(f"adventure: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+
+    generator = Generator(loaded)
+    stream = _SentenceStream(sys.stdout, hold_unfinished=settings.trim_to_sentence)
+    try:
+        result = generator.generate(prompt, settings, seed=args.seed, on_text=stream)
+    except ValueError as exc:
+        print(f"adventure: error: {exc}", file=sys.stderr)
+        return 1
+    stream.finish(result.text)
+    if args.stats:
+        decode = result.seconds - result.ttft_seconds
+        rate = (result.new_tokens - 1) / decode if result.new_tokens > 1 and decode > 0 else 0.0
+        print(f"[{loaded.name}: finish={result.finish_reason}, {result.new_tokens} new tokens, prompt "
+              f"{result.prompt_tokens} tokens, {result.seconds:.2f} s, first token {result.ttft_seconds:.2f} s, "
+              f"{rate:.1f} tokens/s, seed {result.seed}, {loaded.device}/{str(loaded.dtype).removeprefix('torch.')}]",
+              file=sys.stderr)
+    return 0
