@@ -311,3 +311,13 @@ def test_effects_can_read_builtins(tmp_path):
     game, _ = make(load_pack(root), tmp_path)
     game.handle("1")
     assert game.state.values["when_left"] == 1 and game.state.values["where"] == "a"
+
+
+def test_set_sampling_from_play(lantern, tmp_path):
+    game, events = make(lantern, tmp_path)
+    game.handle("/set Max-New-Tokens 40")
+    assert game.state.sampling == {"max_new_tokens": 40}
+    game.handle("/set temperature 99")
+    assert last(events, Notice).level == "warning" and "temperature" in last(events, Notice).message
+    game.handle("/set")
+    assert "max_new_tokens=40" in last(events, Notice).message

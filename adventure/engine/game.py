@@ -599,6 +599,7 @@ def _cmd_set(game: Game, args: tuple[str, ...]) -> None:
     except ValueError as exc:
         game.emit(Notice(t("set.bad", reason=_reason(exc)), "warning"))
         return
+    key = SamplingSettings.canonical_key(key)
     game.state.sampling[key] = getattr(updated, key)
     game.emit(Notice(t("set.done", key=key, value=getattr(updated, key))))
     game.autosave()
@@ -666,6 +667,8 @@ BUILTIN_COMMANDS = [
         "author_note", lambda g: g.scene.author_note or g.pack.manifest.narrator.author_note,
         "note.current", "note.done"), "[내용|reset]"),
     CommandSpec("reload", "cmd.reload", _cmd_reload),
+    CommandSpec("context", "cmd.context",  # handler lives in adventure/context/command.py (imported on use)
+                lambda g, a: __import__("adventure.context.command", fromlist=["cmd_context"]).cmd_context(g, a)),
     CommandSpec("restart", "cmd.restart", lambda g, a: g.restart()),
     CommandSpec("quit", "cmd.quit", _cmd_quit),
 ]
