@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for reproducible narration (default 0)")
     p.add_argument("--save-dir", metavar="DIR", help="where saves go (default: the user data folder)")
     p.add_argument("--new", action="store_true", help="start a new game instead of continuing the autosave")
+    p.add_argument("--watch", action="store_true",
+                   help="TUI: reload the pack whenever one of its files is saved (for authors)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
                    help="model weight precision")

@@ -291,6 +291,38 @@ class Game:
         steer.update(work.steer)  # the player's live settings win
         return {k: v for k, v in steer.items() if v}
 
+    # ------------------------------------------------------------ read-only views for front ends
+
+    def active_steering(self) -> dict[str, float]:
+        """Attribute strengths that apply now (pack, scene, narrate block, then the player's settings)."""
+        return self._steer_for(self.state, self.scene)
+
+    def steering_defaults(self) -> dict[str, float]:
+        """What the pack asks for in the current scene, before the player's own settings."""
+        scene = self.scene
+        return {**self.pack.manifest.narrator.steer, **scene.steer, **(scene.narrate.steer if scene.narrate else {})}
+
+    def known_attributes(self) -> list[str]:
+        """Every attribute the pack or the player has mentioned, in first-seen order."""
+        known = dict.fromkeys(self.pack.manifest.narrator.steer)
+        for scene in self.pack.scenes.values():
+            known.update(dict.fromkeys(scene.steer))
+            if scene.narrate:
+                known.update(dict.fromkeys(scene.narrate.steer))
+        known.update(dict.fromkeys(self.state.steer))
+        return list(known)
+
+    def sampling_overrides(self) -> dict[str, Any]:
+        """The pack's and the player's sampler settings (the narrator adds its preset defaults)."""
+        return {**self.pack.manifest.narrator.sampling, **self.state.sampling}
+
+    def memory_text(self) -> str:
+        s = self.state
+        return (s.memory if s.memory is not None else self.pack.manifest.narrator.memory) or ""
+
+    def author_note_text(self) -> str:
+        return (self.state.author_note or self.scene.author_note or self.pack.manifest.narrator.author_note) or ""
+
     def _free_action(self, work: GameState, text: str) -> None:
         self._add(work, "action", text)
         scene = self.pack.scenes[work.scene]

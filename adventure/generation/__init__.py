@@ -1,18 +1,31 @@
-"""Generation: sampling settings, our decode loop with KV-cache reuse, streaming detokenizer, stop handling."""
+"""Generation: sampling settings, our decode loop with KV-cache reuse, streaming detokenizer, stop handling.
 
-from .detokenize import IncrementalDetokenizer
-from .loop import GenerationCancelled, GenerationResult, Generator
-from .settings import SamplingSettings
-from .stopping import find_stop, last_sentence_end, stop_holdback, trim_to_sentence_end
+Names are imported lazily: ``loop`` pulls in torch and transformers (about 2 s), and the command line
+imports this package just to describe ``/set`` keys, which must not delay the first screen.
+"""
 
-__all__ = [
-    "GenerationCancelled",
-    "GenerationResult",
-    "Generator",
-    "IncrementalDetokenizer",
-    "SamplingSettings",
-    "find_stop",
-    "last_sentence_end",
-    "stop_holdback",
-    "trim_to_sentence_end",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "GenerationCancelled": "loop",
+    "GenerationResult": "loop",
+    "Generator": "loop",
+    "IncrementalDetokenizer": "detokenize",
+    "SamplingSettings": "settings",
+    "find_stop": "stopping",
+    "last_sentence_end": "stopping",
+    "stop_holdback": "stopping",
+    "trim_to_sentence_end": "stopping",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -442,20 +442,13 @@ class AdventureApp(App[int]):
             label = decl.description if isinstance(decl, VarDecl) and decl.description else name
             values.append((label, show_value(value)))
         scene = pack.scenes[s.scene]
-        known = dict.fromkeys(pack.manifest.narrator.steer)
-        for sc in pack.scenes.values():
-            known.update(dict.fromkeys(sc.steer))
-            if sc.narrate:
-                known.update(dict.fromkeys(sc.narrate.steer))
-        known.update(dict.fromkeys(s.steer))
-        defaults = {**pack.manifest.narrator.steer, **scene.steer, **(scene.narrate.steer if scene.narrate else {})}
         narrator = g.narrator
         inner = getattr(narrator, "inner", None) or narrator
         loaded = getattr(inner, "loaded", None)
         # ``adventure.generation`` imports torch (1–2 s): never on the way to the first screen. Until something
         # else has loaded it (the model, /set, the settings dialog) the view holds only the overrides.
         settings_module = sys.modules.get("adventure.generation.settings")
-        overrides = {**pack.manifest.narrator.sampling, **s.sampling}
+        overrides = g.sampling_overrides()
         sampling_help: dict[str, str] = {}
         try:
             if settings_module is not None:
@@ -468,13 +461,12 @@ class AdventureApp(App[int]):
             sampling_values = overrides
         return PanelData(
             pack_title=pack.title, scene_title=scene.title or s.scene, turn=s.turn, values=values,
-            inventory=inventory, steer=g._steer_for(s, scene), ending=s.ending,
+            inventory=inventory, steer=g.active_steering(), ending=s.ending,
             narrator=getattr(inner, "name", "") if not isinstance(narrator, PendingNarrator) or narrator.ready.is_set()
             else self.model_spec,
             n_ctx=getattr(loaded, "n_ctx", None), info=dict(getattr(inner, "last_info", None) or {}),
-            memory=(s.memory if s.memory is not None else pack.manifest.narrator.memory) or "",
-            note=(s.author_note or scene.author_note or pack.manifest.narrator.author_note) or "",
-            steer_known=list(known), steer_defaults=defaults, sampling=sampling_values,
+            memory=g.memory_text(), note=g.author_note_text(),
+            steer_known=g.known_attributes(), steer_defaults=g.steering_defaults(), sampling=sampling_values,
             sampling_help=sampling_help,
             commands=[CommandInfo(c.name, c.usage, t(c.help_key)) for c in g.commands.values()],
         )
