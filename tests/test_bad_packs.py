@@ -77,6 +77,10 @@ CASES = [
     ("include-escape", {"pack.yaml": manifest(includes="../outside.yaml") + GOOD_SCENES}, "pack.yaml", 4, 12, "ADV020"),
     ("template-undeclared", {"pack.yaml": manifest() + GOOD_SCENES.replace("text: 시작", "text: \"{name}님 안녕\"")},
      "pack.yaml", 9, 11, "ADV041"),
+    ("sampling-typo", {"pack.yaml": manifest("narrator:\n  sampling:\n    temprature: 0.7\n") + GOOD_SCENES},
+     "pack.yaml", 9, 5, "ADV045"),
+    ("sampling-out-of-range", {"pack.yaml": manifest("narrator:\n  sampling:\n    top_p: 7\n") + GOOD_SCENES},
+     "pack.yaml", 9, 5, "ADV045"),
     ("visits-unknown-scene", {"pack.yaml": manifest() + GOOD_SCENES.replace("goto: b", "goto: b\n        when: visits(\"zz\") > 0")},
      "pack.yaml", 13, 15, "ADV044"),
 ]

@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "ADV042": "type mismatch",
     "ADV043": "template error",
     "ADV044": "unknown scene in visits()",
+    "ADV045": "unknown or out-of-range sampling setting",
 }
 
 

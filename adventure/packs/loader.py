@@ -381,10 +381,39 @@ def _lint(pack: Pack, manifest_doc: SourceDoc) -> list[Diagnostic]:
         if not entry.keys and not entry.constant:
             diags.append(warning(wdoc.loc(wkey), "ADV010",
                                  "world-info entry has no keys and is not constant, so it never fires"))
+    diags += _check_sampling(pack, manifest_doc)
     seen_ids: set[str] = set()
     for entry, (wdoc, wkey) in zip(pack.world_info, pack.world_sources):
         if entry.id and entry.id in seen_ids:
             diags.append(error(wdoc.loc(wkey + ("id",)), "ADV031", f"duplicate world-info id {entry.id!r}"))
         elif entry.id:
             seen_ids.add(entry.id)
+    return diags
+
+
+def _check_sampling(pack: Pack, manifest_doc: SourceDoc) -> list[Diagnostic]:
+    """``sampling:`` maps are checked against the settings the generator really has, so a typo such as
+    ``temprature`` is an error at load time instead of a silently ignored line."""
+    from ..generation.settings import SamplingSettings  # pydantic only: cheap
+
+    places: list[tuple[dict, SourceDoc, tuple]] = [(pack.manifest.narrator.sampling, manifest_doc, ("narrator", "sampling"))]
+    for sid, scene in pack.scenes.items():
+        if scene.narrate and scene.narrate.sampling:
+            src = pack.sources[sid]
+            places.append((scene.narrate.sampling, src.doc, src.key + ("narrate", "sampling")))
+    diags: list[Diagnostic] = []
+    for mapping, doc, key in places:
+        known: dict[str, object] = {}
+        for name, value in mapping.items():
+            loc = doc.key_locations.get(key + (name,)) or doc.loc(key + (name,))
+            try:
+                known[SamplingSettings.canonical_key(name)] = value
+            except ValueError:
+                hint = difflib.get_close_matches(name, list(SamplingSettings.SETTABLE_KEYS), n=1)
+                diags.append(error(loc, "ADV045", f"unknown sampling setting {name!r}"
+                                   + (f" (did you mean {hint[0]!r}?)" if hint else "")))
+        try:
+            SamplingSettings().with_overrides(**known)
+        except Exception as exc:
+            diags.append(error(doc.loc(key), "ADV045", SamplingSettings.describe_error(exc)))
     return diags
