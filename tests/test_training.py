@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -161,11 +162,17 @@ def test_budget_stops_gracefully(tmp_path):
     _write_corpus(corpus)
     cfg = bundled.TrainConfig.quick(
         corpus=corpus, out=tmp_path / "m", n_positions=32, n_embd=16, n_layer=1, n_head=1,
-        vocab_size=300, steps=10**6, minutes=0.1, sample_tokens=4,
+        vocab_size=300, steps=10**6, minutes=0.06, sample_tokens=4,
     )
     result = bundled.run_pipeline(cfg, log=lambda _: None)
     assert result.stopped_by_budget and 0 < result.steps_done < 10**6
     assert (tmp_path / "m" / "model.safetensors").exists()
+
+    # without --steps the schedule follows the clock and ends at the budget, not stopped early
+    cfg = dataclasses.replace(cfg, steps=None, out=tmp_path / "t")
+    result = bundled.run_pipeline(cfg, log=lambda _: None)
+    assert not result.stopped_by_budget and result.steps_done > cfg.warmup_steps
+    assert (tmp_path / "t" / "config.json").exists()
 
 
 def test_cli_registers_train_bundled():

@@ -12,6 +12,11 @@ import sys
 from pathlib import Path
 
 COMMAND = "train-bundled"
+DESCRIPTION = (
+    "Train the small Korean GPT-2 shipped in adventure/models/bundled/ from corpus/train.jsonl, "
+    "evaluate it on corpus/heldout.jsonl and write the Hugging Face folder atomically. "
+    "The command that built the shipped model is in its TRAINING.md."
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=None, help="optimizer steps (default: as many as fit in --minutes; give it for a reproducible run)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--quick", action="store_true", help="tiny model, few steps: a smoke test of the pipeline")
-    g = p.add_argument_group("model and optimisation (defaults: the shipped model's settings)")
+    g = p.add_argument_group("model and optimisation (defaults: the shipped model's settings, see its TRAINING.md)")
     g.add_argument("--vocab-size", type=int, default=None)
     g.add_argument("--layers", type=int, default=None)
     g.add_argument("--width", type=int, default=None, help="n_embd")
@@ -76,7 +81,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         COMMAND,
         help="train the small bundled Korean GPT-2 from the corpus",
-        description=__doc__.split("\n\n")[0],
+        description=DESCRIPTION,
     )
     add_arguments(p)
     p.set_defaults(func=run)
