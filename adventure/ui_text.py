@@ -190,10 +190,76 @@ STRINGS: dict[str, str] = {
 }
 
 
-def t(key: str, **values: object) -> str:
-    """Look up a UI string and fill its ``{placeholders}``."""
+def t(key: str, /, **values: object) -> str:
+    """Look up a UI string and fill its ``{placeholders}`` (a placeholder may itself be called ``key``)."""
     template = STRINGS.get(key, key)
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+# --- context (the context window manager: /context and the ledger rows)
+STRINGS.update({
+    "cmd.context": "모델이 지난 턴에 읽은 문맥을 봅니다 (구성, 토큰 수, 빠진 것, 캐시 재사용)",
+    "context.none": "아직 모델이 서술한 적이 없습니다. 한 턴 진행한 뒤 다시 보세요.",
+    "context.no_model": "모델 없이 저자 글로 진행 중이라 문맥을 쓰지 않습니다. ({reason})",
+    "context.header": "문맥 · {name} · n_ctx {n_ctx} = 프롬프트 예산 {budget} + 생성 {max_new} · 사용 {used}토큰",
+    "context.reuse": "지난 턴: 캐시 재사용 {reused}토큰, 새로 처리 {processed}토큰 (첫 토큰까지 {seconds}초)",
+    "context.changed": "캐시와 처음 달라진 곳: {part} ({reason})",
+    "context.evicted": "창이 가득 차서 오래된 이야기 {count}개({tokens}토큰)를 한꺼번에 덜어냈습니다.",
+    "context.parts": "구성 (위에서 아래 순서):",
+    "context.total": "합계",
+    "context.window": "창 안의 이야기: 전체 {total}개 중 {shown}개",
+    "context.dropped": "빠진 것:",
+    "context.section.head": "머리",
+    "context.section.story": "이야기",
+    "context.section.tail": "끝",
+    "context.part.memory": "기억",
+    "context.part.lore": "세계 정보 · {entry}",
+    "context.part.story": "이야기 ({count}개)",
+    "context.part.old_story": "오래된 이야기 {count}개",
+    "context.part.passage": "이야기 {index}번째",
+    "context.part.note": "작가의 말 · 상태 줄",
+    "context.part.state": "상태 줄",
+    "context.part.action": "이번 행동",
+    "context.part.prompt": "장면 프롬프트",
+    "context.detail.constant": "항상",
+    "context.detail.sticky": "고정 위치",
+    "context.detail.stale": "예전 것, 다음 정리 때 빠짐",
+    "context.detail.cut": "{level} 경계에서 자름",
+    "context.level.sentence": "문장",
+    "context.level.word": "어절",
+    "context.level.char": "글자",
+    "context.level.none": "전부",
+    "context.reason.window": "창 밖 (창이 차면 오래된 이야기부터 덜어냄)",
+    "context.reason.too_long": "너무 김 (자리 {cap}토큰)",
+    "context.reason.head_budget": "머리 자리({cap}토큰) 부족, 우선순위가 낮음",
+    "context.reason.lore_budget": "세계 정보 자리({cap}토큰)가 참 (이미 들어간 항목은 다음 정리 때까지 유지)",
+    "context.change.evict": "창이 차서 오래된 이야기를 덜어냄",
+    "context.change.note": "작가의 말·상태 줄이 바뀌어 새 자리에 놓음",
+    "context.change.lore": "세계 정보를 빼서 자리를 만듦",
+    "context.change.history": "되돌리기·다시 하기·불러오기로 이야기가 달라짐",
+    "context.change.head": "기억 또는 고정 세계 정보가 바뀜",
+    "context.change.new_text": "새로 덧붙인 글",
+    "context.warn.max_new": "생성 길이 {want}토큰은 이 모델의 문맥에 너무 커서 {got}토큰으로 줄였습니다.",
+    "context.warn.memory_cut": "기억이 너무 길어 앞부분만 넣었습니다 ({total}토큰 중 {kept}토큰, 자리 {cap}토큰).",
+    "context.warn.memory_dropped": "기억이 너무 길어 넣지 못했습니다 (자리 {cap}토큰).",
+    "context.warn.constant_dropped": "자리가 모자라 고정 세계 정보를 뺐습니다: {entry}",
+    "context.warn.note_cut": "작가의 말이 너무 길어 앞부분만 넣었습니다.",
+    "context.warn.prompt_cut": "장면 프롬프트가 너무 길어 뒷부분만 넣었습니다 ({total}토큰 중 {kept}토큰).",
+    "context.warn.prompt_dropped": "장면 프롬프트가 너무 길어 넣지 못했습니다.",
+    "context.warn.action_cut": "행동이 너무 길어 뒷부분만 넣었습니다 (자리 {cap}토큰).",
+    "context.warn.overflow": "문맥이 예산을 넘어({tokens}/{budget}) 이야기를 덜어냈습니다.",
+})
+
+
+# --- steering (plugins and the steering session)
+STRINGS.update({
+    "steering.plugin_failed": "플러그인 '{name}'이(가) 오류를 내서 이번 턴에는 끕니다: {error}",
+    "steering.unknown_attribute": "'{name}'은(는) 모르는 분위기 속성입니다 (아는 속성: {known}).",
+    "steering.unknown_method": "'{name}'(이)라는 조절 방식(플러그인)은 없습니다.",
+    "steering.unhandled": "'{name}' 속성을 조절할 수 있는 플러그인이 켜져 있지 않습니다.",
+    "plugins.header": "플러그인",
+    "plugins.none": "찾은 플러그인이 없습니다.",
+})

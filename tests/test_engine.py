@@ -317,7 +317,21 @@ def test_set_sampling_from_play(lantern, tmp_path):
     game, events = make(lantern, tmp_path)
     game.handle("/set Max-New-Tokens 40")
     assert game.state.sampling == {"max_new_tokens": 40}
+    assert last(events, Notice).message == "max_new_tokens = 40"
     game.handle("/set temperature 99")
     assert last(events, Notice).level == "warning" and "temperature" in last(events, Notice).message
     game.handle("/set")
     assert "max_new_tokens=40" in last(events, Notice).message
+
+
+def test_narrator_warnings_shown_once(lantern, tmp_path):
+    class Warning(ScriptedNarrator):
+        def narrate(self, request, on_text, cancel):
+            out = super().narrate(request, on_text, cancel)
+            out.info["warnings"] = ["기억이 너무 길어 앞부분을 잘랐습니다."]
+            return out
+
+    game, events = make(lantern, tmp_path, Warning())
+    game.handle("걷는다")
+    game.handle("또 걷는다")
+    assert sum(isinstance(e, Notice) and "기억이" in e.message for e in events) == 1

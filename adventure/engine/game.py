@@ -56,6 +56,7 @@ class Game:
         self.listeners: list[Listener] = []
         self.running = True
         self._cancel = threading.Event()
+        self._shown_warnings: set[str] = set()
         self._lock = threading.Lock()
         self.commands: dict[str, CommandSpec] = {}
         for spec in BUILTIN_COMMANDS:
@@ -356,6 +357,10 @@ class Game:
             self.emit(Notice(t("narrator.failed", reason=_reason(exc)), "warning"))
             return None
         self.emit(NarrationFinished(narration.text, narration.source, narration.info))
+        for warning_text in narration.info.get("warnings", ()):  # e.g. memory cut to fit the context
+            if warning_text not in self._shown_warnings:  # once per game, not every turn
+                self._shown_warnings.add(warning_text)
+                self.emit(Notice(str(warning_text), "warning"))
         return narration
 
     # ------------------------------------------------------------ undo, redo, retry

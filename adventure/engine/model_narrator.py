@@ -10,16 +10,23 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from ..context.ledger import ContextLedger
+from ..context.manager import ContextConfig, ContextInput, ContextManager
 from .narrator import FallbackNarrator, Narration, NarrationCancelled, NarrationError, NarrationRequest, OnText
-from .prompt import build_prompt
 
 FALLBACK_SPECS = {"fallback", "none", "authored"}
 
 
 class ModelNarrator:
-    """Narrates with a loaded causal LM through our generation loop (which keeps and reuses the KV cache)."""
+    """Narrates with a loaded causal LM through our generation loop (which keeps and reuses the KV cache).
 
-    def __init__(self, loaded: Any):
+    The prompt comes from a :class:`ContextManager` that lives as long as the model, so its sticky layout
+    matches what the generator's cache holds. ``last_ledger`` (a plain dataclass) and ``last_info`` (a dict
+    with ``prompt_tokens``, ``reused_tokens``, ``processed_tokens`` and the ledger rows) describe the last
+    narration for ``/context`` and the TUI.
+    """
+
+    def __init__(self, loaded: Any, context_config: ContextConfig | None = None):
         from ..generation.loop import Generator
         from ..generation.settings import SamplingSettings
 
@@ -28,7 +35,10 @@ class ModelNarrator:
         self.generator = Generator(loaded)
         preset_defaults = dict(loaded.preset.default_sampling) if loaded.preset else {}
         self.base_settings = SamplingSettings().with_overrides(**preset_defaults)
+        self.context = ContextManager(self.generator.encode, loaded.n_ctx, context_config)
         self.last_info: dict[str, Any] = {}
+        self.last_ledger: ContextLedger | None = None
+        self.last_prompt_ids: list[int] = []
 
     def settings_for(self, request: NarrationRequest):
         allowed = type(self.base_settings).model_fields
@@ -37,26 +47,40 @@ class ModelNarrator:
             overrides["max_new_tokens"] = request.max_new_tokens
         return self.base_settings.with_overrides(**overrides)
 
+    def assemble(self, request: NarrationRequest, max_new_tokens: int):
+        """This turn's prompt (ids + ledger), laid out against what the generator's cache holds now."""
+        inp = ContextInput.from_request(request, self.context.entries_for(request.pack.world_info))
+        return self.context.assemble(inp, max_new_tokens, cached_ids=self.generator.cached_token_ids)
+
     def narrate(self, request: NarrationRequest, on_text: OnText, cancel: threading.Event) -> Narration:
         from ..generation.loop import GenerationCancelled
 
         settings = self.settings_for(request)
-        budget = self.loaded.n_ctx - settings.max_new_tokens
-        prompt, ledger = build_prompt(request, self.generator.count_tokens, budget)
+        assembly = self.assemble(request, settings.max_new_tokens)
+        if assembly.max_new_tokens != settings.max_new_tokens:
+            settings = settings.with_overrides(max_new_tokens=assembly.max_new_tokens,
+                                               min_new_tokens=min(settings.min_new_tokens, assembly.max_new_tokens))
+        ledger = assembly.ledger
+        self.last_prompt_ids = list(assembly.ids)
         try:
-            result = self.generator.generate(prompt, settings, seed=request.seed, on_text=on_text, cancel=cancel)
+            result = self.generator.generate(assembly.ids, settings, seed=request.seed, on_text=on_text,
+                                             cancel=cancel)
         except GenerationCancelled:
             raise NarrationCancelled() from None
         except Exception as exc:
             raise NarrationError(f"{type(exc).__name__}: {exc}") from exc
-        info = {"finish_reason": result.finish_reason, "prompt_tokens": result.prompt_tokens,
-                "reused_tokens": result.reused_tokens, "processed_tokens": result.processed_tokens,
-                "seconds": round(result.seconds, 3), **ledger}
+        ledger.record_generation(result)
+        self.last_ledger = ledger
+        info = ledger.info()
         self.last_info = info
         text = result.text.strip()
         if not text:
             text = request.fallback.strip()
             return Narration(text, "fallback", {**info, "reason": "empty generation"})
+        # The next prompt uses the model's own tokens for this passage when they spell exactly its text, so the
+        # cache (which holds them) extends straight into the next turn.
+        if result.token_ids and self.generator.decode(result.token_ids).strip() == text:
+            self.context.remember(text, result.token_ids)
         return Narration(text, "model", info)
 
 
