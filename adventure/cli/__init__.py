@@ -12,7 +12,7 @@ import sys
 
 from .. import __version__
 
-COMMAND_MODULES = ["play", "validate", "packs", "schema", "new", "playtest", "train", "generate", "models"]
+COMMAND_MODULES = ["play", "validate", "packs", "schema", "new", "playtest", "train", "generate", "models", "plugins"]
 
 
 def build_parser() -> argparse.ArgumentParser:

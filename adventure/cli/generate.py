@@ -46,7 +46,54 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--offline", action="store_true", help="never contact the hub; use local files only")
     p.add_argument("--threads", type=int, metavar="N", help="torch CPU threads (default: torch's choice)")
     p.add_argument("--stats", action="store_true", help="print timing and cache figures to stderr")
+    p.add_argument("--steer", action="append", metavar="ATTR=STRENGTH", default=[],
+                   help="steer toward a story attribute, e.g. --steer 공포=0.8 or --steer horror=0.8 "
+                        "(repeatable; strengths -1..1; see `adventure plugins attributes`)")
+    p.add_argument("--steer-method", action="append", metavar="PLUGIN", default=[],
+                   help="steering plugin(s) to use instead of the default ones (pplm), e.g. logit-bias, "
+                        "activation (repeatable; see `adventure plugins`)")
+    p.add_argument("--steer-option", action="append", metavar="PLUGIN.KEY=VALUE", default=[],
+                   help="a steering plugin parameter, e.g. pplm.step_size=0.04 or pplm.preset=faithful")
     p.set_defaults(func=run)
+
+
+def parse_steer(values: list[str]) -> dict[str, float]:
+    """``["공포=0.8", "horror=0.5"]`` -> ``{"공포": 0.8, "horror": 0.5}``; ValueError with a sentence otherwise."""
+    out: dict[str, float] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep:
+            name, sep, value = item.partition(":")
+        name = name.strip()
+        try:
+            strength = float(value)
+        except ValueError:
+            raise ValueError(f"--steer takes ATTR=STRENGTH such as 공포=0.8, not '{item}'") from None
+        if not name or not sep:
+            raise ValueError(f"--steer takes ATTR=STRENGTH such as 공포=0.8, not '{item}'")
+        if not -1.0 <= strength <= 1.0:
+            raise ValueError(f"the steering strength of {name} must be between -1 and 1, not {value}")
+        out[name] = strength
+    return out
+
+
+def parse_steer_options(values: list[str]) -> dict[str, dict]:
+    """``["pplm.step_size=0.04"]`` -> ``{"pplm": {"step_size": 0.04}}`` (numbers parsed, the rest kept as text)."""
+    out: dict[str, dict] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        plugin, dot, name = key.partition(".")
+        if not sep or not dot or not plugin.strip() or not name.strip():
+            raise ValueError(f"--steer-option takes PLUGIN.KEY=VALUE such as pplm.step_size=0.04, not '{item}'")
+        parsed: object = value.strip()
+        for cast in (int, float):
+            try:
+                parsed = cast(value)
+                break
+            except ValueError:
+                continue
+        out.setdefault(plugin.strip(), {})[name.strip()] = parsed
+    return out
 
 
 def _settings(args: argparse.Namespace, preset_defaults: dict) -> SamplingSettings:
@@ -106,6 +153,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"adventure: error: {SamplingSettings.describe_error(exc)}", file=sys.stderr)
         return 1
+    try:
+        steer = parse_steer(args.steer)
+        steer_options = parse_steer_options(args.steer_option)
+    except ValueError as exc:
+        print(f"adventure: error: {exc}", file=sys.stderr)
+        return 1
     if args.threads:
         torch.set_num_threads(args.threads)
     with warnings.catch_warnings(record=True) as caught:
@@ -122,13 +175,24 @@ def run(args: argparse.Namespace) -> int:
             print(f"adventure: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
 
     generator = Generator(loaded)
+    session = None
+    if steer:
+        from ..steering import SteeringSession
+
+        session = SteeringSession.for_request(
+            steer, loaded, methods=args.steer_method or None, options=steer_options,
+            on_notice=lambda message: print(f"adventure: steering: {message}", file=sys.stderr))
     stream = _SentenceStream(sys.stdout, hold_unfinished=settings.trim_to_sentence)
     try:
-        result = generator.generate(prompt, settings, seed=args.seed, on_text=stream)
+        result = generator.generate(prompt, settings, seed=args.seed, on_text=stream, steering=session)
     except ValueError as exc:
         print(f"adventure: error: {exc}", file=sys.stderr)
         return 1
     stream.finish(result.text)
+    if session is not None:
+        final = session.filter_output(result.text)
+        if final != result.text:  # a plugin's output hook changed the text (the story would keep this)
+            print(f"[after output hooks] {final}", file=sys.stderr)
     if args.stats:
         decode = result.seconds - result.ttft_seconds
         rate = (result.new_tokens - 1) / decode if result.new_tokens > 1 and decode > 0 else 0.0
@@ -136,4 +200,8 @@ def run(args: argparse.Namespace) -> int:
               f"{result.prompt_tokens} tokens, {result.seconds:.2f} s, first token {result.ttft_seconds:.2f} s, "
               f"{rate:.1f} tokens/s, seed {result.seed}, {loaded.device}/{str(loaded.dtype).removeprefix('torch.')}]",
               file=sys.stderr)
+        if session is not None and session.steer:
+            used = ", ".join(p.name for p in session.plugins if p.name not in session.failed) or "none"
+            print(f"[steering {', '.join(f'{k}={v:g}' for k, v in session.steer.items())} with {used}]",
+                  file=sys.stderr)
     return 0

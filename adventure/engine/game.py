@@ -357,6 +357,8 @@ class Game:
             self.emit(Notice(t("narrator.failed", reason=_reason(exc)), "warning"))
             return None
         self.emit(NarrationFinished(narration.text, narration.source, narration.info))
+        for notice_text in narration.info.get("notices", ()):  # e.g. a steering plugin failed this turn
+            self.emit(Notice(str(notice_text), "warning"))
         for warning_text in narration.info.get("warnings", ()):  # e.g. memory cut to fit the context
             if warning_text not in self._shown_warnings:  # once per game, not every turn
                 self._shown_warnings.add(warning_text)

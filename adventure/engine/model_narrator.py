@@ -47,6 +47,23 @@ class ModelNarrator:
             overrides["max_new_tokens"] = request.max_new_tokens
         return self.base_settings.with_overrides(**overrides)
 
+    def steering_session(self, request: NarrationRequest, notices: list[str]):
+        """The steering plugins for this request's attributes, or None when nothing steers.
+
+        Steering can never stop a turn: if the plugins cannot even be set up, the turn runs unsteered and the
+        reason is shown as a notice.
+        """
+        if not any(request.steer.values()):
+            return None
+        try:
+            from ..steering.session import SteeringSession
+
+            return SteeringSession.for_request(request.steer, self.loaded, state=request.state.plugin_state,
+                                               on_notice=notices.append)
+        except Exception as exc:
+            notices.append(f"steering is off for this turn: {type(exc).__name__}: {exc}"[:200])
+            return None
+
     def assemble(self, request: NarrationRequest, max_new_tokens: int):
         """This turn's prompt (ids + ledger), laid out against what the generator's cache holds now."""
         inp = ContextInput.from_request(request, self.context.entries_for(request.pack.world_info))
@@ -62,9 +79,11 @@ class ModelNarrator:
                                                min_new_tokens=min(settings.min_new_tokens, assembly.max_new_tokens))
         ledger = assembly.ledger
         self.last_prompt_ids = list(assembly.ids)
+        notices: list[str] = []
+        session = self.steering_session(request, notices)
         try:
             result = self.generator.generate(assembly.ids, settings, seed=request.seed, on_text=on_text,
-                                             cancel=cancel)
+                                             cancel=cancel, steering=session)
         except GenerationCancelled:
             raise NarrationCancelled() from None
         except Exception as exc:
@@ -72,8 +91,14 @@ class ModelNarrator:
         ledger.record_generation(result)
         self.last_ledger = ledger
         info = ledger.info()
+        if session is not None:
+            # The work state is committed only with the turn, so plugin state follows undo and saves.
+            request.state.plugin_state = session.snapshot()
+            info["steering"] = dict(session.steer)
+        if notices:
+            info["notices"] = notices  # the engine shows each one (a plugin that failed this turn, ...)
         self.last_info = info
-        text = result.text.strip()
+        text = result.text.strip() if session is None else session.filter_output(result.text).strip()
         if not text:
             text = request.fallback.strip()
             return Narration(text, "fallback", {**info, "reason": "empty generation"})

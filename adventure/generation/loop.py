@@ -319,7 +319,7 @@ class Generator:
     # ------------------------------------------------------------------------------------------ generate
     def generate(self, prompt: str | list[int], settings: SamplingSettings, *, seed: int | None = None,
                  on_text: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
-                 extra_logits_processors: list | None = None) -> GenerationResult:
+                 extra_logits_processors: list | None = None, steering=None) -> GenerationResult:
         """Continue ``prompt``; stream stable text to ``on_text``; stop on EOS, a stop string or the budget.
 
         The cache of the previous call is reused for the longest common token prefix. ``on_text`` gets text
@@ -328,6 +328,13 @@ class Generator:
         returned as ``result.retracted``. ``extra_logits_processors`` (steering) run after the penalties and
         before the EOS ban and the warpers. Raises ValueError when the prompt does not fit n_ctx, and
         GenerationCancelled (checked before every token) when ``cancel`` gets set.
+
+        ``steering`` (an ``adventure.steering.SteeringSession``, or anything with the same ``start``) steers
+        the narration: its activation edits run inside the forward of each generated position, and its
+        per-token pipeline (perturbed past, logits edits, fusion) turns the model's logits into the scores
+        the penalties and warpers see. The cache stays exact: positions whose keys/values an activation edit
+        changed are recomputed cleanly at the end (dropped on an error or cancel). An inactive session (no
+        attribute with a non-zero strength) takes exactly the unsteered path.
         """
         t0 = time.perf_counter()
         with self._lock, torch.inference_mode():
@@ -349,87 +356,172 @@ class Generator:
 
             if cancel is not None and cancel.is_set():
                 raise GenerationCancelled()
+            run = steering.start(self, ids, prompt_len, settings) if steering is not None else None
+            try:
+                return self._decode(ids, prompt_len, settings, budget, min_new, seed, rng, procs, warpers, top_k,
+                                    stops, greedy, detok, buf, on_text, cancel, t0, run)
+            except BaseException:
+                if run is not None:
+                    run.close()
+                    self._drop_dirty(run)
+                raise
+
+    def _decode(self, ids, prompt_len, settings, budget, min_new, seed, rng, procs, warpers, top_k, stops, greedy,
+                detok, buf, on_text, cancel, t0, run) -> GenerationResult:
+        """The body of ``generate`` after the sampler is set up (``run``: the steering runner or None)."""
+        if run is None:
             logits, reused = self._prefill(ids, cancel)
-            if top_k >= logits.shape[-1]:
-                top_k = 0  # keeping every token is no filter
+        else:
+            logits, reused = self._prefill_steered(ids, cancel, run)
+        if top_k >= logits.shape[-1]:
+            top_k = 0  # keeping every token is no filter
 
-            generated: list[int] = []
-            finish = "length"
-            stop_at: int | None = None
-            streamed = 0
-            scanned = 0
-            ttft = 0.0
-            cur = prompt_len
-            for step in range(budget):
-                if cancel is not None and cancel.is_set():
-                    raise GenerationCancelled()
-                if step:
+        generated: list[int] = []
+        finish = "length"
+        stop_at: int | None = None
+        streamed = 0
+        scanned = 0
+        ttft = 0.0
+        cur = prompt_len
+        for step in range(budget):
+            if cancel is not None and cancel.is_set():
+                raise GenerationCancelled()
+            if step:
+                if run is None:
                     logits = self._forward(cur - 1, cur)
-                scores = logits if logits.dtype == torch.float32 else logits.float()
-                context = buf[:, :cur]
-                if procs:
-                    scores = procs(context, scores)
-                if greedy:
-                    token = int(torch.argmax(scores, dim=-1))
-                elif top_k:
-                    top_scores, top_ids = torch.topk(scores, top_k, dim=-1)
-                    if warpers:
-                        top_scores = warpers(context, top_scores)
-                    pick = torch.multinomial(torch.softmax(top_scores, dim=-1), 1, generator=rng)
-                    token = int(top_ids[0, int(pick)])
                 else:
-                    if warpers:
-                        scores = warpers(context, scores)
-                    token = int(torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=rng))
-                if not step:
-                    ttft = time.perf_counter() - t0
-                if token in self._eos:
-                    finish = "eos"
-                    generated.append(token)
-                    break
-                buf[0, cur] = token
-                cur += 1
-                generated.append(token)
-                delta = detok.add(token)
-                if not delta:
-                    continue
-                text = detok.text
-                if stops:
-                    found = find_stop(text, stops, scanned)
-                    scanned = len(text)
-                    if found is not None:
-                        finish, stop_at = "stop_string", found[0]
-                        break
-                    stable = len(text) - stop_holdback(text, stops)
-                else:
-                    stable = len(text)
-                if on_text is not None and stable > streamed:
-                    on_text(text[streamed:stable])
-                    streamed = stable
-
-            # ---- finish: final text, trimming, the rest of the stream
-            if finish == "stop_string":
-                text = detok.text[:stop_at]
+                    with run.forward_step(cur - 1):
+                        logits = self._forward(cur - 1, cur)
+            scores = logits if logits.dtype == torch.float32 else logits.float()
+            context = buf[:, :cur]
+            if run is not None:
+                scores = run.logits(scores, context, step, cur - 1, self._cache)
+            if procs:
+                scores = procs(context, scores)
+            if greedy:
+                token = int(torch.argmax(scores, dim=-1))
+            elif top_k:
+                top_scores, top_ids = torch.topk(scores, top_k, dim=-1)
+                if warpers:
+                    top_scores = warpers(context, top_scores)
+                pick = torch.multinomial(torch.softmax(top_scores, dim=-1), 1, generator=rng)
+                token = int(top_ids[0, int(pick)])
             else:
-                detok.flush()
-                text = detok.text
-                if finish == "length" and settings.trim_to_sentence:
-                    trimmed = trim_to_sentence_end(text)
-                    if trimmed is not None:
-                        text, finish = trimmed, "sentence"
-            retracted = ""
-            if on_text is not None:
-                if len(text) > streamed:
-                    on_text(text[streamed:])
-                elif streamed > len(text):
-                    retracted = detok.text[len(text):streamed]
-            kept = self._kept_tokens(detok, len(text), len(generated) - (finish == "eos"))
-            return GenerationResult(
-                text=text, token_ids=generated[:kept], finish_reason=finish,
-                prompt_tokens=prompt_len, reused_tokens=reused, processed_tokens=prompt_len - reused,
-                seconds=time.perf_counter() - t0, ttft_seconds=ttft, retracted=retracted, seed=int(seed),
-                new_tokens=len(generated),
-            )
+                if warpers:
+                    scores = warpers(context, scores)
+                token = int(torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=rng))
+            if not step:
+                ttft = time.perf_counter() - t0
+            if run is not None:
+                run.on_token(token)
+            if token in self._eos:
+                finish = "eos"
+                generated.append(token)
+                break
+            buf[0, cur] = token
+            cur += 1
+            generated.append(token)
+            delta = detok.add(token)
+            if not delta:
+                continue
+            text = detok.text
+            if stops:
+                found = find_stop(text, stops, scanned)
+                scanned = len(text)
+                if found is not None:
+                    finish, stop_at = "stop_string", found[0]
+                    break
+                stable = len(text) - stop_holdback(text, stops)
+            else:
+                stable = len(text)
+            if on_text is not None and stable > streamed:
+                on_text(text[streamed:stable])
+                streamed = stable
+
+        # ---- finish: final text, trimming, the rest of the stream
+        if finish == "stop_string":
+            text = detok.text[:stop_at]
+        else:
+            detok.flush()
+            text = detok.text
+            if finish == "length" and settings.trim_to_sentence:
+                trimmed = trim_to_sentence_end(text)
+                if trimmed is not None:
+                    text, finish = trimmed, "sentence"
+        retracted = ""
+        if on_text is not None:
+            if len(text) > streamed:
+                on_text(text[streamed:])
+            elif streamed > len(text):
+                retracted = detok.text[len(text):streamed]
+        kept = self._kept_tokens(detok, len(text), len(generated) - (finish == "eos"))
+        if run is not None:
+            run.close()
+            run.finish(text)
+            self._restore_clean(run, cancel)
+        return GenerationResult(
+            text=text, token_ids=generated[:kept], finish_reason=finish,
+            prompt_tokens=prompt_len, reused_tokens=reused, processed_tokens=prompt_len - reused,
+            seconds=time.perf_counter() - t0, ttft_seconds=ttft, retracted=retracted, seed=int(seed),
+            new_tokens=len(generated),
+        )
+
+    # ------------------------------------------------------------------------------------------ steering
+    def _sync_cache(self, ids: list[int], n: int, cancel: threading.Event | None) -> int:
+        """Bring the cache to exactly ``ids[:n]`` (reusing the common prefix); returns the tokens reused."""
+        if self._cache is not None and self._cache.get_seq_length() != len(self._cached_ids):
+            self._cache, self._cached_ids = None, []
+        common = min(_common_prefix_len(self._cached_ids, ids), n)
+        if common == 0:
+            self._cache, self._cached_ids = None, []
+        elif common < len(self._cached_ids):
+            self._cache.crop(common - len(self._cached_ids))
+            del self._cached_ids[common:]
+        if self._cache is None:
+            self._cache = self._new_cache(len(ids))
+        self._ids_buf[0, :len(ids)] = torch.as_tensor(ids, dtype=torch.long)
+        start = common
+        while start < n:
+            if cancel is not None and cancel.is_set():
+                raise GenerationCancelled()
+            end = min(n, start + PREFILL_CHUNK)
+            self._forward(start, end)
+            start = end
+        return common
+
+    def _prefill_steered(self, ids: list[int], cancel: threading.Event | None, run) -> tuple[torch.Tensor, int]:
+        """Like ``_prefill``, but the last prompt token runs as the first steered step (so activation edits
+        and hidden-state captures see it)."""
+        n = len(ids) - 1
+        reused = self._sync_cache(ids, n, cancel)
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled()
+        with run.forward_step(n):
+            logits = self._forward(n, n + 1)
+        return logits, reused
+
+    def _drop_dirty(self, run) -> None:
+        """After a failed steered call: drop the positions whose keys/values an activation edit changed."""
+        d = getattr(run, "dirty_from", None)
+        if d is None or self._cache is None or d >= len(self._cached_ids):
+            return
+        self._cache.crop(d - len(self._cached_ids))
+        del self._cached_ids[d:]
+
+    def _restore_clean(self, run, cancel: threading.Event | None) -> None:
+        """After a steered call: recompute cleanly the positions an activation edit changed, so the cache holds
+        exactly the unsteered keys/values of prompt + narration (what the next turn reuses)."""
+        d = getattr(run, "dirty_from", None)
+        if d is None or self._cache is None or d >= len(self._cached_ids):
+            return
+        tail = self._cached_ids[d:]
+        self._drop_dirty(run)
+        self._ids_buf[0, d:d + len(tail)] = torch.as_tensor(tail, dtype=torch.long)
+        start, end_all = d, d + len(tail)
+        while start < end_all:
+            end = min(end_all, start + PREFILL_CHUNK)
+            self._forward(start, end)
+            start = end
 
     @staticmethod
     def _kept_tokens(detok: IncrementalDetokenizer, text_len: int, n_tokens: int) -> int:
