@@ -405,3 +405,28 @@ def test_unknown_attributes_and_methods_give_notices(gpt2):
 def test_registry_of_given_plugins_enables_them():
     reg = PluginRegistry.of([Boom("x")])
     assert [p.name for p in reg.enabled()] == ["boom-x"]
+
+
+# ----------------------------------------------------------------------------------------------- prepared data
+
+def test_prepare_heads_and_vectors_on_a_tiny_corpus(gpt2, tmp_path, monkeypatch):
+    """`adventure plugins prepare` in small: heads and contrast vectors are trained, written under the model's
+    fingerprint, found again, and used by the discriminator and activation plugins."""
+    from adventure.steering import resources
+    from adventure.steering.helpers import contrast_vectors, discriminator
+    from adventure.steering.session import ModelContext
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = []
+    for i in range(6):
+        rows.append({"id": f"n{i}", "label": "neutral", "text": f"나는 길을 걷는다. 바람이 분다 {i}."})
+        rows.append({"id": f"h{i}", "label": "horror", "text": f"어둠 속에서 비명이 들렸다. 그림자가 움직인다 {i}."})
+    (corpus / "train.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    monkeypatch.setattr(resources, "user_data_dir", lambda: tmp_path / "cache")
+    mc = ModelContext(gpt2)
+    summary = resources.prepare(mc, corpus, log=lambda m: None)
+    assert summary["labels"][0] == "neutral" and summary["train_accuracy"] > 0.5
+    assert discriminator(mc, "token") is not None and discriminator(mc, "mean")[2] == ["neutral", "horror"]
+    vec, source = contrast_vectors(mc, builtin_attributes().resolve("공포"))
+    assert source == "corpus" and vec.shape == (mc.n_layers, mc.d_model)
