@@ -95,10 +95,10 @@ class ModelNarrator:
             # The work state is committed only with the turn, so plugin state follows undo and saves.
             request.state.plugin_state = session.snapshot()
             info["steering"] = dict(session.steer)
-        if notices:
+        text = result.text.strip() if session is None else session.filter_output(result.text).strip()
+        if notices:  # after the output hooks, which may add one
             info["notices"] = notices  # the engine shows each one (a plugin that failed this turn, ...)
         self.last_info = info
-        text = result.text.strip() if session is None else session.filter_output(result.text).strip()
         if not text:
             text = request.fallback.strip()
             return Narration(text, "fallback", {**info, "reason": "empty generation"})
