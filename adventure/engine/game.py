@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..packs import expressions as ex
 from ..packs.loader import Pack
-from ..packs.schema import Choice, Scene, VarDecl
+from ..packs.schema import Choice, Scene, VarDecl, declared_type
 from ..packs.templates import render, show_value
 from ..saves import AUTOSAVE, SaveError, SaveStore, new_save, valid_name
 from ..ui_text import t
@@ -493,7 +493,7 @@ class Game:
         for k in dropped:
             del state.values[k]
         for k, v in self.pack.defaults.items():
-            if k not in state.values or ex_type(state.values[k]) != self.pack.var_types[k]:
+            if k not in state.values or declared_type(state.values[k]) != self.pack.var_types[k]:
                 if k in state.values:
                     dropped.add(k)
                 state.values[k] = list(v) if isinstance(v, list) else v
@@ -553,18 +553,6 @@ class Game:
         if name:
             self.emit(Notice(t("restart.done", name=name)))
         self._run_turn(None, self._enter_start, undoable=False)
-
-
-def ex_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, list):
-        return "set"
-    return "str"
 
 
 def _reason(exc: BaseException) -> str:
