@@ -279,6 +279,58 @@ def test_steer_memory_note_commands_are_state(lantern, tmp_path):
     assert not game._steer_for(game.state, game.scene)
 
 
+def test_steer_names_resolve_to_one_attribute(lantern, tmp_path):
+    """`/steer horror 0` silences a scene's `공포: 0.5`: every spelling is one attribute."""
+    game, events = make(lantern, tmp_path)
+    swamp = next(s for s in lantern.scenes.values() if s.narrate and s.narrate.steer.get("공포"))
+    assert game._steer_for(game.state, swamp) == {"공포": 0.5}
+    game.handle("/steer horror 0")
+    assert game.state.steer == {"공포": 0.0}
+    assert game._steer_for(game.state, swamp) == {}
+    game.handle("/steer fear 0.9")
+    assert game._steer_for(game.state, swamp) == {"공포": 0.9}
+    before = dict(game.state.steer)
+    game.handle("/steer 슬픔 0.5")  # not an attribute: refused with the list of known ones
+    assert game.state.steer == before
+    notice = last(events, Notice)
+    assert notice.level == "warning" and "슬픔" in notice.message and "공포" in notice.message
+    assert {"공포", "전투", "로맨스", "미스터리"} <= set(game.known_attributes())
+
+
+def test_steer_method_is_state_and_reaches_the_narrator(lantern, tmp_path):
+    narrator = ScriptedNarrator()
+    game, events = make(lantern, tmp_path, narrator)
+    game.handle("/steer method activation, logit-bias")
+    assert game.state.steer_methods == ["activation", "logit-bias"]
+    game.handle("/steer method nope")
+    assert last(events, Notice).level == "warning" and game.state.steer_methods == ["activation", "logit-bias"]
+    game.handle("/steer 공포 0.8")
+    game.handle("주위를 둘러본다")
+    assert narrator.calls[-1].steer_methods == ["activation", "logit-bias"]
+    assert narrator.calls[-1].steer == {"공포": 0.8}
+    game.handle("/save m")
+    game.handle("/steer method default")
+    assert game.state.steer_methods is None
+    game.handle("/load m")
+    assert game.state.steer_methods == ["activation", "logit-bias"]
+
+
+def test_free_text_goes_through_the_narrators_input_hooks(lantern, tmp_path):
+    class Hooked(ScriptedNarrator):
+        def filter_input(self, text, methods, notices):
+            notices.append("hook ran")
+            return text.replace("둘러본다", "살핀다")
+
+    narrator = Hooked()
+    game, events = make(lantern, tmp_path, narrator)
+    game.handle("주위를 둘러본다")
+    assert narrator.calls[-1].action == "주위를 살핀다"
+    assert game.state.passages[-2].text == "주위를 살핀다"
+    assert any(isinstance(e, Notice) and e.message == "hook ran" for e in events)
+    game.handle("/choices")  # commands are not filtered
+    assert len(narrator.calls) == 1
+
+
 def test_reload_keeps_state_and_refuses_broken_pack(tmp_path):
     import shutil
 

@@ -395,6 +395,35 @@ def test_text_hooks(gpt2):
     assert len(notices) == 1 and "broken" in notices[0]
 
 
+def test_model_narrator_runs_input_hooks_of_discovered_plugins(tmp_path, monkeypatch):
+    """The play path: a plugin in a plugins folder rewrites free text; one that raises is skipped with a notice."""
+    from adventure.engine.model_narrator import ModelNarrator
+    from adventure.steering import registry
+
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "polite.py").write_text(
+        "from adventure.steering.api import Plugin\n"
+        "class Polite(Plugin):\n"
+        "    name = 'polite'\n"
+        "    def on_input(self, text):\n"
+        "        return text.replace('줘', '주세요')\n"
+        "class Rude(Plugin):\n"
+        "    name = 'rude'\n"
+        "    def on_input(self, text):\n"
+        "        raise ValueError('no')\n"
+        "plugins = [Polite(), Rude()]\n", encoding="utf-8")
+    monkeypatch.setenv(registry.ENV_DIRS, str(folder))
+    registry.default_registry.cache_clear()
+    try:
+        notices: list[str] = []
+        out = ModelNarrator.filter_input("길을 알려 줘", ["polite", "rude"], notices)
+        assert out == "길을 알려 주세요"
+        assert len(notices) == 1 and "rude" in notices[0]
+    finally:
+        registry.default_registry.cache_clear()
+
+
 def test_unknown_attributes_and_methods_give_notices(gpt2):
     notices = []
     sess = SteeringSession.for_request({"유머": 1.0}, gpt2, methods=["nope"], on_notice=notices.append)

@@ -364,9 +364,9 @@ async def test_steer_screen_steps_and_toggles(lantern, tmp_path):
         await settle(pilot, app)
         assert app.game.state.steer["공포"] == pytest.approx(0.2)
         app.screen.query_one("#steer-add", Input).focus()
-        await pilot.press(*"슬픔", "enter")
+        await pilot.press(*"battle", "enter")  # any spelling: stored under the attribute's own name
         await settle(pilot, app)
-        assert app.game.state.steer["슬픔"] == 0.5
+        assert app.game.state.steer["전투"] == 0.5
         await pilot.press("0")
         await settle(pilot, app)
         assert app.game._steer_for(app.game.state, app.game.scene) == {}

@@ -279,17 +279,18 @@ class Game:
                 fallback=render(block.fallback, values),
                 max_new_tokens=block.max_new_tokens,
                 sampling={**self.pack.manifest.narrator.sampling, **block.sampling, **work.sampling},
-                steer=self._steer_for(work, scene), seed=self._seed_for(work, sid))
+                steer=self._steer_for(work, scene), seed=self._seed_for(work, sid),
+                steer_methods=work.steer_methods)
             self._narrate(work, request)
         if scene.ending:
             work.ending = scene.ending.title
             work.ending_kind = scene.ending.kind
 
     def _steer_for(self, work: GameState, scene: Scene) -> dict[str, float]:
-        steer = {**self.pack.manifest.narrator.steer, **scene.steer}
+        steer = {**canonical_steer(self.pack.manifest.narrator.steer), **canonical_steer(scene.steer)}
         if scene.narrate:
-            steer.update(scene.narrate.steer)
-        steer.update(work.steer)  # the player's live settings win
+            steer.update(canonical_steer(scene.narrate.steer))
+        steer.update(canonical_steer(work.steer))  # the player's live settings win, whatever the spelling
         return {k: v for k, v in steer.items() if v}
 
     # ------------------------------------------------------------ read-only views for front ends
@@ -301,16 +302,21 @@ class Game:
     def steering_defaults(self) -> dict[str, float]:
         """What the pack asks for in the current scene, before the player's own settings."""
         scene = self.scene
-        return {**self.pack.manifest.narrator.steer, **scene.steer, **(scene.narrate.steer if scene.narrate else {})}
+        return {**canonical_steer(self.pack.manifest.narrator.steer), **canonical_steer(scene.steer),
+                **canonical_steer(scene.narrate.steer if scene.narrate else {})}
 
     def known_attributes(self) -> list[str]:
-        """Every attribute the pack or the player has mentioned, in first-seen order."""
-        known = dict.fromkeys(self.pack.manifest.narrator.steer)
+        """Every attribute the pack or the player has mentioned, in first-seen order, then the other built-in
+        ones (so a player can find them)."""
+        from ..steering.attributes import builtin_attributes
+
+        known = dict.fromkeys(canonical_steer(self.pack.manifest.narrator.steer))
         for scene in self.pack.scenes.values():
-            known.update(dict.fromkeys(scene.steer))
+            known.update(dict.fromkeys(canonical_steer(scene.steer)))
             if scene.narrate:
-                known.update(dict.fromkeys(scene.narrate.steer))
-        known.update(dict.fromkeys(self.state.steer))
+                known.update(dict.fromkeys(canonical_steer(scene.narrate.steer)))
+        known.update(dict.fromkeys(canonical_steer(self.state.steer)))
+        known.update(dict.fromkeys(builtin_attributes().names()))
         return list(known)
 
     def sampling_overrides(self) -> dict[str, Any]:
@@ -324,7 +330,19 @@ class Game:
     def author_note_text(self) -> str:
         return (self.state.author_note or self.scene.author_note or self.pack.manifest.narrator.author_note) or ""
 
+    def _filter_input(self, work: GameState, text: str) -> str:
+        """Free text through the narrator's input hooks (steering plugins' ``on_input``), when it has any."""
+        hook = getattr(self.narrator, "filter_input", None)
+        if hook is None:
+            return text
+        notices: list[str] = []
+        out = hook(text, work.steer_methods, notices)
+        for notice_text in notices:
+            self.emit(Notice(str(notice_text), "warning"))
+        return out.strip() if isinstance(out, str) and out.strip() else text
+
     def _free_action(self, work: GameState, text: str) -> None:
+        text = self._filter_input(work, text)
         self._add(work, "action", text)
         scene = self.pack.scenes[work.scene]
         seed = self._seed_for(work, text)
@@ -332,7 +350,7 @@ class Game:
             pack=self.pack, state=work, action=text, block=None, prompt=None,
             fallback=pick_fallback(self.pack, seed),
             sampling={**self.pack.manifest.narrator.sampling, **work.sampling},
-            steer=self._steer_for(work, scene), seed=seed)
+            steer=self._steer_for(work, scene), seed=seed, steer_methods=work.steer_methods)
         self._narrate(work, request)
 
     def _narrate(self, work: GameState, request: NarrationRequest) -> None:
@@ -632,30 +650,88 @@ def _cmd_set(game: Game, args: tuple[str, ...]) -> None:
     game.autosave()
 
 
+def canonical_steer(steer: dict[str, float]) -> dict[str, float]:
+    """``steer`` with every known attribute under its canonical name (``horror`` and ``공포`` are one attribute,
+    so ``/steer horror 0`` turns off a pack's ``공포: 0.8``); unknown names are kept for the narrator to report."""
+    from ..steering.attributes import builtin_attributes
+
+    attrs = builtin_attributes()
+    out: dict[str, float] = {}
+    for key, value in steer.items():
+        attr = attrs.resolve(key)
+        out[attr.name if attr is not None else key] = value
+    return out
+
+
 def _cmd_steer(game: Game, args: tuple[str, ...]) -> None:
-    """Player steering: recorded in state (so undo and saves keep it); steering plugins read it."""
+    """Player steering: recorded in state (so undo and saves keep it); steering plugins read it.
+
+    ``/steer`` shows, ``/steer 공포 0.8`` sets (any spelling of the attribute), ``/steer off`` silences all,
+    ``/steer method activation,logit-bias`` picks the plugins (``/steer method default`` goes back)."""
+    from ..steering.attributes import builtin_attributes
+
     if not args:
         active = game._steer_for(game.state, game.scene)
-        game.emit(Notice(t("steer.current", values=", ".join(f"{k}={v:g}" for k, v in active.items()))
-                         if active else t("steer.none")))
+        methods = game.state.steer_methods
+        text = (t("steer.current", values=", ".join(f"{k}={v:g}" for k, v in active.items()))
+                if active else t("steer.none"))
+        if methods is not None:
+            text += " " + t("steer.methods_current", methods=", ".join(methods) or "-")
+        game.emit(Notice(text))
         return
     if args[0].lower() in ("off", "끄기", "0"):
         every = set(game.pack.manifest.narrator.steer) | set(game.state.steer)
         for scene in game.pack.scenes.values():
             every |= set(scene.steer) | set(scene.narrate.steer if scene.narrate else {})
-        game.state.steer = {k: 0.0 for k in every}
+        game.state.steer = {k: 0.0 for k in canonical_steer({k: 0.0 for k in every})}
         game.emit(Notice(t("steer.off")))
         game.autosave()
         return
+    if args[0].lower() in ("method", "methods", "방식"):
+        _steer_methods(game, args[1:])
+        return
+    attrs = builtin_attributes()
+    attr = attrs.resolve(args[0])
+    if attr is None:
+        game.emit(Notice(t("steer.unknown", name=args[0],
+                           known=", ".join(f"{a.name}/{a.english}" for a in attrs)), "warning"))
+        return
     try:
-        attr, value = args[0], float(args[1]) if len(args) > 1 else 0.5
+        value = float(args[1]) if len(args) > 1 else 0.5
         if not -1.0 <= value <= 1.0:
             raise ValueError
     except ValueError:
         game.emit(Notice(t("steer.bad"), "warning"))
         return
-    game.state.steer[attr] = value
-    game.emit(Notice(t("steer.done", attr=attr, value=f"{value:g}")))
+    game.state.steer = {k: v for k, v in canonical_steer(game.state.steer).items()}
+    game.state.steer[attr.name] = value
+    game.emit(Notice(t("steer.done", attr=attr.name, value=f"{value:g}")))
+    game.autosave()
+
+
+def _steer_methods(game: Game, args: tuple[str, ...]) -> None:
+    """``/steer method [names|default]``: which steering plugins run (names as ``adventure plugins`` lists)."""
+    from ..steering.registry import default_registry
+
+    names = [n for a in args for n in a.replace(",", " ").split() if n]
+    available = [p.name for p in default_registry().plugins]
+    if not names:
+        current = game.state.steer_methods
+        game.emit(Notice(t("steer.methods_show", methods=", ".join(current) if current is not None
+                           else t("steer.methods_default"), available=", ".join(available))))
+        return
+    if len(names) == 1 and names[0].lower() in ("default", "기본"):
+        game.state.steer_methods = None
+        game.emit(Notice(t("steer.methods_reset")))
+        game.autosave()
+        return
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        game.emit(Notice(t("steer.methods_unknown", names=", ".join(unknown), available=", ".join(available)),
+                         "warning"))
+        return
+    game.state.steer_methods = list(dict.fromkeys(names))
+    game.emit(Notice(t("steer.methods_done", methods=", ".join(game.state.steer_methods))))
     game.autosave()
 
 
@@ -687,7 +763,7 @@ BUILTIN_COMMANDS = [
     CommandSpec("choices", "cmd.choices", _cmd_choices),
     CommandSpec("state", "cmd.state", _cmd_state),
     CommandSpec("set", "cmd.set", _cmd_set, "[키 값]"),
-    CommandSpec("steer", "cmd.steer", _cmd_steer, "[속성 세기|off]"),
+    CommandSpec("steer", "cmd.steer", _cmd_steer, "[속성 세기|off|method 이름]"),
     CommandSpec("memory", "cmd.memory", _text_override(
         "memory", lambda g: g.pack.manifest.narrator.memory, "memory.current", "memory.done"), "[내용|reset]"),
     CommandSpec("note", "cmd.note", _text_override(

@@ -59,10 +59,21 @@ class ModelNarrator:
             from ..steering.session import SteeringSession
 
             return SteeringSession.for_request(request.steer, self.loaded, state=request.state.plugin_state,
-                                               on_notice=notices.append)
+                                               methods=request.steer_methods, on_notice=notices.append)
         except Exception as exc:
             notices.append(f"steering is off for this turn: {type(exc).__name__}: {exc}"[:200])
             return None
+
+    @staticmethod
+    def filter_input(text: str, methods: list[str] | None, notices: list[str]) -> str:
+        """The player's free text through the steering plugins' input hooks (a plugin that raises is skipped)."""
+        try:
+            from ..steering.session import filter_input
+
+            return filter_input(text, on_notice=notices.append, methods=methods)
+        except Exception as exc:
+            notices.append(f"input hooks skipped: {type(exc).__name__}: {exc}"[:200])
+            return text
 
     def assemble(self, request: NarrationRequest, max_new_tokens: int):
         """This turn's prompt (ids + ledger), laid out against what the generator's cache holds now."""

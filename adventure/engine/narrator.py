@@ -39,6 +39,7 @@ class NarrationRequest:
     sampling: dict[str, Any] = field(default_factory=dict)
     steer: dict[str, float] = field(default_factory=dict)
     seed: int = 0
+    steer_methods: list[str] | None = None  # steering plugins to run (None: those enabled by default)
 
 
 @dataclass

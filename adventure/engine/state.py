@@ -23,6 +23,7 @@ class GameState(BaseModel):
     ending: str | None = None
     ending_kind: str | None = None
     steer: dict[str, float] = Field(default_factory=dict)
+    steer_methods: list[str] | None = None  # the player's choice of steering plugins (None: the defaults)
     sampling: dict[str, Any] = Field(default_factory=dict)
     memory: str | None = None  # the player's edit of the pack's narrator memory
     author_note: str | None = None  # the player's author's note (wins over the pack's)
@@ -37,6 +38,7 @@ class GameState(BaseModel):
         copy.used_choices = list(self.used_choices)
         copy.passages = list(self.passages)
         copy.steer = dict(self.steer)
+        copy.steer_methods = list(self.steer_methods) if self.steer_methods is not None else None
         copy.sampling = dict(self.sampling)
         copy.plugin_state = {k: v for k, v in self.plugin_state.items()}
         return copy

@@ -6,13 +6,29 @@
 - ``bags``: bags of words over a tokenizer with multi-token words and particles handled;
 - ``session``: ``SteeringSession``, what ``Generator.generate(..., steering=session)`` takes;
 - ``model_access``/``helpers``/``resources``: model internals, shared plugin helpers, prepared data.
+
+Names are imported lazily: ``session`` pulls in torch, while the engine only needs ``attributes`` (to resolve
+``/steer 공포`` and ``/steer horror`` to one name) and must not load torch for that.
 """
 
-from .api import Plugin, StepContext, TurnContext
-from .attributes import Attribute, AttributeRegistry, builtin_attributes, count_hits
-from .registry import PluginInfo, PluginRegistry, default_registry, discover
-from .session import SteeringSession, filter_input
+from __future__ import annotations
 
-__all__ = ["Attribute", "AttributeRegistry", "Plugin", "PluginInfo", "PluginRegistry", "StepContext",
-           "SteeringSession", "TurnContext", "builtin_attributes", "count_hits", "default_registry", "discover",
-           "filter_input"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Plugin": "api", "StepContext": "api", "TurnContext": "api",
+    "Attribute": "attributes", "AttributeRegistry": "attributes", "builtin_attributes": "attributes",
+    "count_hits": "attributes",
+    "PluginInfo": "registry", "PluginRegistry": "registry", "default_registry": "registry", "discover": "registry",
+    "SteeringSession": "session", "filter_input": "session",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
