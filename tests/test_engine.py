@@ -387,3 +387,28 @@ def test_narrator_warnings_shown_once(lantern, tmp_path):
     game.handle("걷는다")
     game.handle("또 걷는다")
     assert sum(isinstance(e, Notice) and "기억이" in e.message for e in events) == 1
+
+
+def test_plain_front_end_never_prints_a_retracted_half_sentence(lantern, tmp_path):
+    """The generator may stream a trailing half sentence and then trim it away; plain mode prints whole
+    sentences only, so what is on the screen is exactly the narration that was kept."""
+    import io
+
+    from adventure.engine.narrator import Narration
+    from adventure.frontends.plain import PlainFrontend
+
+    class Retracting(ScriptedNarrator):
+        def narrate(self, request, on_text, cancel):
+            self.calls.append(request)
+            for piece in ["나는 문을", " 열었다.", ' "누구냐?"', " 그가 물었다.", " 바람이 불", "어 촛"]:
+                on_text(piece)
+            return Narration('나는 문을 열었다. "누구냐?" 그가 물었다.', "model", {})
+
+    game = Game(lantern, Retracting(), SaveStore(tmp_path / "saves", lantern.id), seed=0)
+    out = io.StringIO()
+    PlainFrontend(game, out=out)
+    game.start(resume=False)
+    game.handle("문을 연다")
+    printed = out.getvalue()
+    assert '나는 문을 열었다. "누구냐?" 그가 물었다.\n' in printed
+    assert "바람" not in printed and "촛" not in printed

@@ -13,6 +13,7 @@ from typing import TextIO
 from ..engine.events import (ChoicesOffered, Event, GameEnded, NarrationFinished, NarrationStarted, Notice,
                              PassageAdded, SceneEntered, StoryRestored, TokenStreamed, TurnFailed)
 from ..engine.game import Game
+from ..generation.stopping import last_sentence_end
 from ..ui_text import t
 
 
@@ -24,6 +25,8 @@ class PlainFrontend:
         self.prompt = prompt
         self.interactive = bool(getattr(self.inp, "isatty", lambda: False)())
         self._streaming = False
+        self._streamed = ""  # this narration's streamed text so far
+        self._shown = 0      # how much of it is printed: whole sentences only, so nothing is ever taken back
         game.subscribe(self.on_event)
 
     def write(self, text: str) -> None:
@@ -41,13 +44,24 @@ class PlainFrontend:
             else:
                 self.write(f"{event.text}\n")
         elif isinstance(event, NarrationStarted):
-            self._streaming = True
+            self._streaming, self._streamed, self._shown = True, "", 0
         elif isinstance(event, TokenStreamed):
-            self.write(event.text)
+            # A terminal cannot take printed text back, and the generator may retract a trailing half sentence
+            # (it trims to a clean sentence end), so print sentence by sentence.
+            self._streamed += event.text
+            end = last_sentence_end(self._streamed)
+            if end is not None and end > self._shown:
+                self.write(self._streamed[self._shown:end])
+                self._shown = end
         elif isinstance(event, NarrationFinished):
             if self._streaming:
+                shown = self._streamed[:self._shown].strip()
+                final = event.text.strip()
+                if final.startswith(shown):
+                    rest = final[len(shown):]
+                    self.write(rest)
                 self.write("\n")
-            self._streaming = False
+            self._streaming, self._streamed, self._shown = False, "", 0
         elif isinstance(event, ChoicesOffered):
             if event.choices:
                 self.write("\n" + "\n".join(f"  {c.number}. {c.text}" for c in event.choices) + "\n")
