@@ -109,12 +109,16 @@ BASE_ALPHABET: tuple[str, ...] = tuple(chr(c) for c in range(0x21, 0x7F)) + (
     "~",
 )
 
+# The bundled pack's (stories/lantern) narration prompts, as the game renders them, then two free actions in
+# the game's format: the samples in TRAINING.md are what a player of the default pack would read.
 SAMPLE_PROMPTS: tuple[str, ...] = (
-    "나는 어두운 숲 속을 걷고 있다.",
+    "나는 숲 어귀에 서 있다. 기력은 3만큼 남아 있다.",
+    "나는 덫에 걸린 은빛 여우를 내려다보았다.",
+    "갈림길에서 나는 어느 쪽으로 갈지 망설였다.",
+    "나는 늪 한가운데에서 길을 찾으려 애썼다.",
+    "나는 사당의 돌 화로 앞에 무릎을 꿇었다.",
     "> 횃불을 들고 동굴 안으로 들어간다.\n",
-    "성문 앞에서 경비병이 창을 들어 나를 막았다.",
     "> 낡은 일기장을 펼쳐 본다.\n",
-    "그녀가 조용히 웃으며 내 손을 잡았다.",
 )
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "models" / "bundled"
