@@ -43,6 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--grad-accum", type=int, default=None, help="forward passes per optimizer step")
     g.add_argument("--eval-every", type=int, default=None)
     g.add_argument("--threads", type=int, default=None)
+    g.add_argument("--precision", choices=["fp32", "bf16"], default=None,
+                   help="bf16: train under CPU bfloat16 autocast (faster where the CPU has AMX/AVX512-BF16)")
     g.add_argument("--dtype", choices=["auto", "float32", "float16"], default=None)
 
 
@@ -60,6 +62,7 @@ _OVERRIDES = {
     "grad_accum": "grad_accum",
     "eval_every": "eval_every",
     "threads": "threads",
+    "precision": "precision",
     "dtype": "dtype",
     "minutes": "minutes",
     "steps": "steps",

