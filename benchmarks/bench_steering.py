@@ -78,6 +78,8 @@ METHODS = {
     "pplm_bow": (["pplm"], {"pplm": {"mode": "bow"}}),
     "pplm_discrim": (["pplm"], {"pplm": {"mode": "discrim"}}),
     "pplm_bow_faithful": (["pplm"], {"pplm": {"mode": "bow", "preset": "faithful"}}),
+    # What `/steer` runs in play unless the player picks plugins (`/steer method`): the default-enabled set.
+    "play_default": ("default", {}),
 }
 SAMPLING = {"temperature": 0.8, "top_k": 50, "top_p": 0.95, "repetition_penalty": 1.1}
 
@@ -101,6 +103,8 @@ def make_session(loaded, method: str, attr: str, strength: float, notices: list[
     methods, options = METHODS[method]
     if methods is None:
         return None
+    if methods == "default":
+        methods = None
     return SteeringSession.for_request({attr: strength}, loaded, methods=methods, options=options,
                                        on_notice=notices.append)
 

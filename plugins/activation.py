@@ -21,7 +21,7 @@ class ActivationAddition(Plugin):
     name = "activation"
     version = "1.0"
     description = "activation addition with contrast vectors (≈1× cost)"
-    default_enabled = False
+    default_enabled = True
 
     def handles(self, attribute) -> bool:
         return bool(attribute.label or (attribute.contrast_positive and attribute.contrast_negative))

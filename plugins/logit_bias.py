@@ -30,7 +30,7 @@ class LogitBias(Plugin):
         self._bags = []
         for name, strength in turn.steer.items():
             attr = turn.attributes[name]
-            bias = float(turn.param(name, self.name, "bias", 2.5))
+            bias = float(turn.param(name, self.name, "bias", 1.8))
             cont = float(turn.param(name, self.name, "continue_bias", 2.0))
             self._bags.append((bag_index(turn.model, attr), bias * strength, cont * strength))
 

@@ -139,7 +139,7 @@ def test_cli_generate_steer(tiny, capsys):
     plain = capsys.readouterr().out
     assert main(args + ["--steer", "공포=0.8", "--stats"]) == 0
     captured = capsys.readouterr()
-    assert captured.out != plain and "steering 공포=0.8 with pplm" in captured.err
+    assert captured.out != plain and "steering 공포=0.8 with activation, pplm" in captured.err
     assert main(args + ["--steer", "horror=0.8", "--steer-method", "logit-bias"]) == 0
     assert capsys.readouterr().out != plain
     assert main(args + ["--steer", "공포=0"]) == 0

@@ -175,6 +175,27 @@ def test_budget_stops_gracefully(tmp_path):
     assert (tmp_path / "t" / "config.json").exists()
 
 
+def test_bf16_autocast_training_learns_and_saves_float32(tmp_path):
+    """`--precision bf16` trains under CPU autocast; the weights (and the saved folder) stay float32."""
+    import torch
+
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus)
+    cfg = bundled.TrainConfig.quick(
+        corpus=corpus, out=tmp_path / "m", n_positions=64, n_embd=32, n_layer=1, n_head=2,
+        vocab_size=400, steps=30, eval_every=15, sample_tokens=4, precision="bf16",
+    )
+    result = bundled.run_pipeline(cfg, log=lambda _: None)
+    assert result.heldout_loss < result.initial_heldout_loss - 0.5
+    assert result.dtype == "float32"
+    batch = torch.randint(0, 300, (2, 17))
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "m", local_files_only=True)
+    assert next(model.parameters()).dtype == torch.float32
+    assert bundled._lm_loss(model, batch, "bf16").dtype == torch.float32
+
+
 def test_cli_registers_train_bundled():
     import argparse
 
@@ -183,10 +204,11 @@ def test_cli_registers_train_bundled():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers()
     cli_train.register(sub)
-    args = parser.parse_args(["train-bundled", "--corpus", "c", "--out", "o", "--steps", "5", "--quick"])
+    args = parser.parse_args(["train-bundled", "--corpus", "c", "--out", "o", "--steps", "5", "--quick",
+                              "--precision", "bf16"])
     assert args.func is cli_train.run
     cfg = cli_train.config_from_args(args)
-    assert cfg.steps == 5 and cfg.out == Path("o") and cfg.n_layer == 2
+    assert cfg.steps == 5 and cfg.out == Path("o") and cfg.n_layer == 2 and cfg.precision == "bf16"
 
 
 BUNDLED = bundled.BUNDLED_DIR

@@ -388,7 +388,7 @@ async def test_settings_screen_sets_sampler(lantern, tmp_path):
         await pilot.pause()
         assert "top_k" in app.view.sampling  # every setting, not only the pack's overrides
         field = app.screen.query_one("#set-temperature", Input)
-        assert field.value == "0.8"
+        assert field.value == "0.65"  # the lantern pack's setting
         field.focus()
         field.value = "0.5"
         await pilot.press("enter")

@@ -54,9 +54,11 @@ _KSJAE_NOTE = ("ksjae's KoGPT2 (plain GPT-2 checkpoint, <|endoftext|> tokens; n_
 PRESETS: dict[str, ModelPreset] = {
     "bundled": ModelPreset(
         name="bundled", repo_id=None, revision=None, architecture="gpt2", n_ctx=None, vocab_size=None,
-        params="5.3M", special_tokens={}, default_dtype="float32", needs_gpu_gb=None,
+        params="10.1M", special_tokens={}, default_dtype="float32", needs_gpu_gb=None,
         # The bundled model ends a passage with </s> or a blank line (how it was trained): stop at either.
-        default_sampling={**NARRATION_SAMPLING, "stop_strings": ["\n>", "\n\n"]},
+        # A cooler temperature than the big models': the small model breaks sentences more often when it
+        # samples from its tail (see its TRAINING.md).
+        default_sampling={**NARRATION_SAMPLING, "temperature": 0.65, "stop_strings": ["\n>", "\n\n"]},
         description="Small Korean narrator trained on the project's own corpus; works offline (default).",
     ),
     "kogpt2": ModelPreset(

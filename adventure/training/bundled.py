@@ -979,6 +979,10 @@ choice there; the weights then differ in the last bits (thread count changes sum
 """
 
 
+PRECISION_NOTE = (", forward passes under CPU bfloat16 autocast (`--precision bf16`; weights, gradients and AdamW "
+                  "state stay float32, held-out evaluation runs in float32)")
+
+
 def _ending(continuation: str, limit: int) -> str:
     if continuation.endswith(EOS_TOKEN):
         return "ended with `</s>`"
@@ -1075,7 +1079,7 @@ parameters, stored as {{DTYPE}} safetensors.
   blocks of {c.n_positions} + 1 tokens, so every one of the {c.n_positions} positions is trained.
 * AdamW (betas {c.beta1}/{c.beta2}, weight decay {c.weight_decay} on matrices), peak learning rate
   {c.lr:g}, linear warmup {c.warmup_steps} steps, cosine decay to {c.min_lr:g} {"over the steps" if c.steps else "over the wall-clock budget (time-based, no `--steps`)"}, gradient clipping {c.grad_clip},
-  batch {c.micro_batch} x {c.grad_accum} blocks = {c.tokens_per_step:,} tokens per step.
+  batch {c.micro_batch} x {c.grad_accum} blocks = {c.tokens_per_step:,} tokens per step{PRECISION_NOTE if c.precision == "bf16" else ""}.
 * {stop}; {result.tokens_seen:,} tokens seen ({result.epochs:.1f} epochs) in {_fmt_time(result.train_seconds)}
   (min:s) of training, {_fmt_time(result.total_seconds)} for the whole run (tokenizer, training, evaluation,
   samples).
