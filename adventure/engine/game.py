@@ -703,7 +703,7 @@ def _cmd_steer(game: Game, args: tuple[str, ...]) -> None:
     except ValueError:
         game.emit(Notice(t("steer.bad"), "warning"))
         return
-    game.state.steer = {k: v for k, v in canonical_steer(game.state.steer).items()}
+    game.state.steer = canonical_steer(game.state.steer)
     game.state.steer[attr.name] = value
     game.emit(Notice(t("steer.done", attr=attr.name, value=f"{value:g}")))
     game.autosave()
