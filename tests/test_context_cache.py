@@ -16,16 +16,9 @@ from adventure.engine.model_narrator import ModelNarrator
 from adventure.generation.loop import Generator
 from adventure.models import load_model
 from adventure.saves import SaveStore
-from tiny_models import build_tiny_gpt2, build_tiny_gptj
+from tiny_models import one_thread, build_tiny_gpt2, build_tiny_gptj  # noqa: F401 (autouse fixture)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and on a busy machine thread hand-offs dominate."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 N_CTX = 192
 TOL = 1e-4

@@ -5,22 +5,14 @@ from __future__ import annotations
 import io
 
 import pytest
-import torch
 
 from adventure.engine.game import Game
 from adventure.engine.model_narrator import ModelNarrator
 from adventure.frontends.plain import PlainFrontend
 from adventure.models import load_model
-from tiny_models import build_tiny_gpt2
+from tiny_models import one_thread, build_tiny_gpt2  # noqa: F401 (autouse fixture)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and on a busy machine thread hand-offs dominate."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def play(game: Game, *lines: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import pathlib
 
+import pytest
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import GPT2Config, GPT2LMHeadModel, GPTJConfig, GPTJForCausalLM, PreTrainedTokenizerFast
@@ -125,3 +126,13 @@ def build_tiny_gptj(dir, n_ctx: int = 128, *, n_layer: int = 2, n_embd: int = 64
         torch.manual_seed(seed)
         model = GPTJForCausalLM(config).eval()
     return _save(model, tokenizer, out)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models gain nothing from threads, and on a busy machine thread hand-offs dominate.
+    Import it into a test module (``from tiny_models import one_thread``) to use it there."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -286,11 +286,24 @@ class Game:
             work.ending = scene.ending.title
             work.ending_kind = scene.ending.kind
 
-    def _steer_for(self, work: GameState, scene: Scene) -> dict[str, float]:
+    def _pack_steer(self, scene: Scene) -> dict[str, float]:
+        """The pack's strengths for ``scene``: pack-wide, then the scene's, then its narrate block's."""
         steer = {**canonical_steer(self.pack.manifest.narrator.steer), **canonical_steer(scene.steer)}
         if scene.narrate:
             steer.update(canonical_steer(scene.narrate.steer))
-        steer.update(canonical_steer(work.steer))  # the player's live settings win, whatever the spelling
+        return steer
+
+    def _pack_attributes(self) -> list[str]:
+        """Every attribute the pack names anywhere (pack-wide, scenes, narrate blocks), in first-seen order."""
+        known = dict.fromkeys(canonical_steer(self.pack.manifest.narrator.steer))
+        for scene in self.pack.scenes.values():
+            known.update(dict.fromkeys(canonical_steer(scene.steer)))
+            if scene.narrate:
+                known.update(dict.fromkeys(canonical_steer(scene.narrate.steer)))
+        return list(known)
+
+    def _steer_for(self, work: GameState, scene: Scene) -> dict[str, float]:
+        steer = {**self._pack_steer(scene), **canonical_steer(work.steer)}  # the player's settings win
         return {k: v for k, v in steer.items() if v}
 
     # ------------------------------------------------------------ read-only views for front ends
@@ -301,20 +314,14 @@ class Game:
 
     def steering_defaults(self) -> dict[str, float]:
         """What the pack asks for in the current scene, before the player's own settings."""
-        scene = self.scene
-        return {**canonical_steer(self.pack.manifest.narrator.steer), **canonical_steer(scene.steer),
-                **canonical_steer(scene.narrate.steer if scene.narrate else {})}
+        return self._pack_steer(self.scene)
 
     def known_attributes(self) -> list[str]:
         """Every attribute the pack or the player has mentioned, in first-seen order, then the other built-in
         ones (so a player can find them)."""
         from ..steering.attributes import builtin_attributes
 
-        known = dict.fromkeys(canonical_steer(self.pack.manifest.narrator.steer))
-        for scene in self.pack.scenes.values():
-            known.update(dict.fromkeys(canonical_steer(scene.steer)))
-            if scene.narrate:
-                known.update(dict.fromkeys(canonical_steer(scene.narrate.steer)))
+        known = dict.fromkeys(self._pack_attributes())
         known.update(dict.fromkeys(canonical_steer(self.state.steer)))
         known.update(dict.fromkeys(builtin_attributes().names()))
         return list(known)
@@ -680,10 +687,8 @@ def _cmd_steer(game: Game, args: tuple[str, ...]) -> None:
         game.emit(Notice(text))
         return
     if args[0].lower() in ("off", "끄기", "0"):
-        every = set(game.pack.manifest.narrator.steer) | set(game.state.steer)
-        for scene in game.pack.scenes.values():
-            every |= set(scene.steer) | set(scene.narrate.steer if scene.narrate else {})
-        game.state.steer = {k: 0.0 for k in canonical_steer({k: 0.0 for k in every})}
+        every = [*game._pack_attributes(), *canonical_steer(game.state.steer)]
+        game.state.steer = dict.fromkeys(every, 0.0)
         game.emit(Notice(t("steer.off")))
         game.autosave()
         return
