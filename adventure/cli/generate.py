@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-stop", action="store_true", help="no stop strings at all")
     p.add_argument("--no-trim", action="store_true",
                    help="keep an unfinished last sentence when the budget runs out")
+    p.add_argument("--any-words", action="store_true",
+                   help="let the model write words outside its word list (known-word decoding off)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
                    help="weight precision (float16 on a CPU falls back to float32)")
@@ -106,6 +108,8 @@ def _settings(args: argparse.Namespace, preset_defaults: dict) -> SamplingSettin
         settings = settings.with_overrides(stop_strings=stops)
     if args.no_trim:
         settings = settings.with_overrides(trim_to_sentence=False)
+    if args.any_words:
+        settings = settings.with_overrides(known_words=False)
     return settings
 
 

@@ -30,11 +30,14 @@ from transformers.generation.logits_process import (
 
 from ..models.loader import LoadedModel
 from .detokenize import IncrementalDetokenizer
+from .lexicon import KnownWordFilter, token_pieces, trailing_run
 from .settings import SamplingSettings
 from .stopping import find_stop, stop_holdback, trim_to_sentence_end
 
 # Prompts longer than this are prefilled in chunks, so a cancel is noticed and peak memory stays bounded.
 PREFILL_CHUNK = 512
+# Known-word decoding with top_k off checks this many likeliest candidates (they hold nearly all the mass).
+KNOWN_WORDS_CANDIDATES = 256
 
 
 class GenerationCancelled(Exception):
@@ -190,6 +193,8 @@ class Generator:
         self._cache: GrowableCache | None = None
         self._cached_ids: list[int] = []
         self._reserve = 128  # extra cache positions allocated beyond the prompt (set per call to the budget)
+        self.lexicon = getattr(loaded, "lexicon", None)
+        self._pieces: list[str | None] | None = None  # token texts for known-word checks, built on first use
 
     # ------------------------------------------------------------------------------------------ tokens
     def encode(self, text: str) -> list[int]:
@@ -353,13 +358,14 @@ class Generator:
             greedy = settings.greedy
             detok = IncrementalDetokenizer(self.tokenizer, ids)
             buf = self._ids_buf
+            words = self._known_words(ids) if settings.known_words else None
 
             if cancel is not None and cancel.is_set():
                 raise GenerationCancelled()
             run = steering.start(self, ids, prompt_len, settings) if steering is not None else None
             try:
                 return self._decode(ids, prompt_len, settings, budget, min_new, seed, rng, procs, warpers, top_k,
-                                    stops, greedy, detok, buf, on_text, cancel, t0, run)
+                                    stops, greedy, detok, buf, on_text, cancel, t0, run, words)
             except BaseException:
                 if run is not None:
                     run.close()
@@ -367,8 +373,9 @@ class Generator:
                 raise
 
     def _decode(self, ids, prompt_len, settings, budget, min_new, seed, rng, procs, warpers, top_k, stops, greedy,
-                detok, buf, on_text, cancel, t0, run) -> GenerationResult:
-        """The body of ``generate`` after the sampler is set up (``run``: the steering runner or None)."""
+                detok, buf, on_text, cancel, t0, run, words=None) -> GenerationResult:
+        """The body of ``generate`` after the sampler is set up (``run``: the steering runner or None;
+        ``words``: the known-word filter or None)."""
         if run is None:
             logits, reused = self._prefill(ids, cancel)
         else:
@@ -383,6 +390,7 @@ class Generator:
         scanned = 0
         ttft = 0.0
         cur = prompt_len
+        open_run = words.prompt_run if words is not None else ""
         for step in range(budget):
             if cancel is not None and cancel.is_set():
                 raise GenerationCancelled()
@@ -398,7 +406,9 @@ class Generator:
                 scores = run.logits(scores, context, step, cur - 1, self._cache)
             if procs:
                 scores = procs(context, scores)
-            if greedy:
+            if words is not None:
+                token = self._sample_known(scores, context, warpers, top_k, greedy, rng, words, open_run)
+            elif greedy:
                 token = int(torch.argmax(scores, dim=-1))
             elif top_k:
                 top_scores, top_ids = torch.topk(scores, top_k, dim=-1)
@@ -424,6 +434,8 @@ class Generator:
             delta = detok.add(token)
             if not delta:
                 continue
+            if words is not None:
+                open_run = trailing_run(open_run + delta)
             text = detok.text
             if stops:
                 found = find_stop(text, stops, scanned)
@@ -465,6 +477,52 @@ class Generator:
             seconds=time.perf_counter() - t0, ttft_seconds=ttft, retracted=retracted, seed=int(seed),
             new_tokens=len(generated),
         )
+
+    # ------------------------------------------------------------------------------------------ known words
+    def _known_words(self, ids: list[int]) -> KnownWordFilter | None:
+        """The known-word filter for one call (None when the model ships no lexicon)."""
+        if self.lexicon is None:
+            return None
+        if self._pieces is None:
+            self._pieces = token_pieces(self.tokenizer, self._vocab_rows)
+            whole = sum(p is not None for p in self._pieces)
+            if whole < 0.5 * len(self._pieces):
+                # Byte-level vocabularies (KoGPT's) spell most syllables over several tokens, which this
+                # per-token check cannot judge: known-word decoding would forbid most Korean.
+                self.lexicon = None
+                return None
+        return KnownWordFilter(self.lexicon, self._pieces, self.eos_token_ids, self.decode(ids))
+
+    def _sample_known(self, scores: torch.Tensor, context: torch.Tensor, warpers, top_k: int, greedy: bool,
+                      rng: torch.Generator, words: KnownWordFilter, open_run: str) -> int:
+        """Sample among the candidates that keep every word known: mask the others, then warp and sample.
+
+        The candidates are the top-k (or the KNOWN_WORDS_CANDIDATES likeliest when top_k is off). If none of
+        them fits, the likeliest fitting token of the whole vocabulary is taken; if no token fits at all, the
+        unconstrained choice (the narrator must never get stuck on a word it cannot finish).
+        """
+        k = min(top_k or KNOWN_WORDS_CANDIDATES, scores.shape[-1])
+        top_scores, top_ids = torch.topk(scores, k, dim=-1)
+        cand = top_ids[0].tolist()
+        finite = torch.isfinite(top_scores[0]).tolist()
+        ok = [f and words.allows(open_run, t) for t, f in zip(cand, finite)]
+        if not any(ok):
+            order = torch.argsort(scores[0], descending=True).tolist()
+            row = scores[0]
+            for t in order[k:]:
+                if not torch.isfinite(row[t]):
+                    break
+                if words.allows(open_run, t):
+                    return t
+            ok = finite  # nothing fits: sample as if the filter were off
+        if greedy:
+            return cand[ok.index(True)]
+        if not all(ok):
+            top_scores = top_scores.masked_fill(~torch.tensor([ok], device=top_scores.device), float("-inf"))
+        if warpers:
+            top_scores = warpers(context, top_scores)
+        pick = torch.multinomial(torch.softmax(top_scores, dim=-1), 1, generator=rng)
+        return int(cand[int(pick)])
 
     # ------------------------------------------------------------------------------------------ steering
     def _sync_cache(self, ids: list[int], n: int, cancel: threading.Event | None) -> int:

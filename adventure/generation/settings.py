@@ -30,6 +30,8 @@ class SamplingSettings(BaseModel):
     stop_strings: list[str] = Field(default_factory=lambda: ["\n>"], max_length=32,
                                     description="stop when the text contains one (the stop string is dropped)")
     trim_to_sentence: bool = Field(True, description="when the budget runs out, cut back to the last sentence end")
+    known_words: bool = Field(True, description="write only words the model's word list or the context contains "
+                                                "(models that ship a lexicon.txt, such as the bundled one)")
 
     # What `/set KEY VALUE` accepts, with the allowed range (shown by the game's help).
     SETTABLE_KEYS: ClassVar[dict[str, str]] = {
@@ -44,6 +46,7 @@ class SamplingSettings(BaseModel):
         "min_new_tokens": "whole number 0–4096, not above max_new_tokens",
         "stop_strings": 'JSON list like ["\\n>", "끝."], or one string with \\n escapes, or "none"',
         "trim_to_sentence": "on/off",
+        "known_words": "on/off",
     }
 
     @field_validator("stop_strings")

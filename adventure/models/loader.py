@@ -48,6 +48,8 @@ class LoadedModel:
     eos_token_ids: list[int]
     source: str = ""                       # folder or hub id actually loaded
     notes: list[str] = field(default_factory=list)  # the warnings raised while loading, for display
+    # Known words for known-word decoding (a folder's lexicon.txt; None when the model ships none).
+    lexicon: Any = None
 
 
 @dataclass
@@ -389,8 +391,25 @@ def load_model(spec: str = "bundled", *, device: str = "auto", dtype: str = "aut
         note = f"{label} declares no end-of-text token, so narration stops only on stop strings and length."
         notes.append(note)
         warnings.warn(note, ModelLoadWarning, stacklevel=2)
+    lexicon = _load_lexicon(src, label, notes)
     return LoadedModel(model=model, tokenizer=tokenizer, name=src.name, preset=preset, n_ctx=n_ctx,
-                       device=input_device, dtype=torch_dtype, eos_token_ids=eos, source=location, notes=notes)
+                       device=input_device, dtype=torch_dtype, eos_token_ids=eos, source=location, notes=notes,
+                       lexicon=lexicon)
+
+
+def _load_lexicon(src: _Source, label: str, notes: list[str]):
+    """The folder's ``lexicon.txt`` as a Lexicon, or None; an unreadable one is a note, never a failure."""
+    from ..generation.lexicon import LEXICON_FILE, Lexicon
+
+    if src.path is None or not (src.path / LEXICON_FILE).is_file():
+        return None
+    try:
+        return Lexicon.load(src.path / LEXICON_FILE)
+    except (OSError, UnicodeDecodeError) as exc:
+        note = f"The word list of {label} could not be read ({_one_line(exc)}), so known-word decoding is off."
+        notes.append(note)
+        warnings.warn(note, ModelLoadWarning, stacklevel=2)
+        return None
 
 
 def model_availability(spec: str) -> str:

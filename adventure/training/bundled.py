@@ -70,6 +70,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from ..generation.lexicon import LEXICON_FILE, Lexicon
+
 BOS_TOKEN = "</s>"
 EOS_TOKEN = "</s>"
 UNK_TOKEN = "<unk>"
@@ -780,9 +782,13 @@ def save_bundle(
     training_md: str | None = None,
     summary: dict | None = None,
     dtype: str = "auto",
+    lexicon=None,
 ) -> str:
     """Write the Hugging Face folder to a temporary sibling of ``out`` and rename it into place, so a
-    reader never sees a half-written folder. Returns the dtype written ("float32" or "float16")."""
+    reader never sees a half-written folder. Returns the dtype written ("float32" or "float16").
+
+    ``lexicon`` (an ``adventure.generation.lexicon.Lexicon``) is written as ``lexicon.txt``: the words of the
+    training text, which known-word decoding keeps the narration to."""
     import torch
 
     out = Path(out).resolve()
@@ -809,6 +815,8 @@ def save_bundle(
             (tmp / "training_summary.json").write_text(
                 json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
             )
+        if lexicon is not None:
+            lexicon.save(tmp / LEXICON_FILE)
         if training_md is not None:
             (tmp / "TRAINING.md").write_text(training_md.replace("{DTYPE}", written), encoding="utf-8")
         for f in tmp.iterdir():  # some writers create 0600 files; the package ships them readable
@@ -920,7 +928,9 @@ def run_pipeline(config: TrainConfig, log: Callable[[str], None] = _log) -> Trai
     result.total_seconds = time.monotonic() - start
     result.out = Path(config.out)
     md = render_training_md(result)
-    result.dtype = save_bundle(model, hf_tok, config.out, md, summary_dict(result), config.dtype)
+    lexicon = Lexicon.from_texts(train_texts)
+    log(f"word list: {len(lexicon):,} distinct words of the training text (lexicon.txt, for known-word decoding)")
+    result.dtype = save_bundle(model, hf_tok, config.out, md, summary_dict(result), config.dtype, lexicon)
     result.folder_bytes = folder_size(config.out)
     log(f"saved {config.out} ({result.folder_bytes / 1024 / 1024:.1f} MiB, {result.dtype}) in {_fmt_time(time.monotonic() - start)} total")
     return result
