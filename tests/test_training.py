@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,10 @@ def test_pipeline_trains_saves_and_reloads(tmp_path):
     assert {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
             "generation_config.json", "TRAINING.md"} <= names
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bundled.")]  # temp dirs cleaned
+    # the word list for known-word decoding: exactly the Hangul words of the training passages
+    train_texts = [json.loads(line)["text"] for line in (corpus / "train.jsonl").read_text("utf-8").splitlines()]
+    listed = (out / "lexicon.txt").read_text("utf-8").split()
+    assert listed == sorted({w for t in train_texts for w in re.findall(r"[\uac00-\ud7a3]+", t)})
 
     model = AutoModelForCausalLM.from_pretrained(out, local_files_only=True)
     tok = AutoTokenizer.from_pretrained(out, local_files_only=True)

@@ -1114,6 +1114,12 @@ parameters, stored as {{DTYPE}} safetensors.
 `"\\n\\n"` (the model ends a passage with either). Put `</s>` before a prompt that starts a passage, as in
 training.
 
+`lexicon.txt`: the distinct Hangul words (runs of syllables, particles and endings included) of the training
+text, one per line. The game's decode loop reads it for known-word decoding (`/set known_words`, on by
+default): a candidate token is sampled only if every word it completes is in this list or in the prompt, so
+the narrator cannot glue syllables into a word that does not exist. The samples below are the raw model
+(`model.generate`, no word list); `python benchmarks/bench_quality.py` compares the two.
+
 ## Samples
 
 Unedited continuations (seed {c.seed} + prompt index, up to {c.sample_tokens} new tokens, the settings above,
