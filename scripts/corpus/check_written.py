@@ -48,7 +48,7 @@ def read_passages(path: Path) -> list[str]:
 
 def check_file(path: Path, seen: Counter) -> tuple[list[str], int, int]:
     errors: list[str] = []
-    if path.parent.name not in LABELS:
+    if path.resolve().parent.name not in LABELS:
         errors.append(f"{path}: folder must be one of {', '.join(LABELS)}")
     try:
         text = unicodedata.normalize("NFC", path.read_bytes().decode("utf-8"))
