@@ -25,6 +25,10 @@ _TRAILING_RUN = re.compile(r"[\uac00-\ud7a3]+$")
 REPLACEMENT_CHAR = "\ufffd"
 
 
+def _is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
 def words_of(text: str) -> list[str]:
     """The Hangul runs of ``text``, in order."""
     return HANGUL_RUN.findall(text)
@@ -92,13 +96,6 @@ class KnownWordFilter:
     def is_prefix(self, run: str) -> bool:
         return run in self.lexicon.prefixes or run in self.extra_prefixes
 
-    def open_run(self, generated_text: str) -> str:
-        """The word being written at the end of ``generated_text`` (the prompt's, before any boundary)."""
-        run = trailing_run(generated_text)
-        if len(run) == len(generated_text):
-            return self.prompt_run + run
-        return run
-
     def allows(self, open_run: str, token: int) -> bool:
         """Whether ``token`` after a text ending in ``open_run`` keeps every word known."""
         if token in self.eos:
@@ -110,11 +107,11 @@ class KnownWordFilter:
         if not runs:
             # Space or punctuation only: it ends the open word.
             return not open_run or self.is_word(open_run)
-        starts_word = piece[0] >= "\uac00" and piece[0] <= "\ud7a3"
-        first = open_run + runs[0] if starts_word else runs[0]
-        if not starts_word and open_run and not self.is_word(open_run):
+        continues = _is_hangul(piece[0])  # the piece extends the open word rather than ending it
+        if not continues and open_run and not self.is_word(open_run):
             return False
-        ends_open = piece[-1] >= "\uac00" and piece[-1] <= "\ud7a3"
+        first = open_run + runs[0] if continues else runs[0]
+        ends_open = _is_hangul(piece[-1])
         complete = [first] + runs[1:]
         last = complete.pop() if ends_open else None
         if any(not self.is_word(w) for w in complete):
