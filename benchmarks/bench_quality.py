@@ -31,11 +31,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from adventure.generation import Generator, SamplingSettings  # noqa: E402
+from adventure.generation.lexicon import words_of  # noqa: E402
 from adventure.models import load_model  # noqa: E402
 from adventure.models.presets import PRESETS  # noqa: E402
 from adventure.training.bundled import SAMPLE_PROMPTS  # noqa: E402
 
-WORD = re.compile(r"[\uac00-\ud7a3]+")
 SENTENCE = re.compile(r'[^.!?…"]+[.!?…]')
 
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     words, pairs, sentences = set(), set(), set()
     for t in texts:
-        w = WORD.findall(t)
+        w = words_of(t)
         words.update(w)
         pairs.update(zip(w, w[1:]))
         sentences.update(s.strip() for s in SENTENCE.findall(t))
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = gen.generate(ids, settings, seed=seed)
                 stats["tokens"] += r.new_tokens
                 stats["seconds"] += r.seconds
-                w = WORD.findall(r.text)
+                w = words_of(r.text)
                 stats["words"] += len(w)
                 stats["known"] += sum(x in words for x in w)
                 stats["pairs"] += max(len(w) - 1, 0)

@@ -40,16 +40,17 @@ def trailing_run(text: str) -> str:
     return m.group(0) if m else ""
 
 
+def prefixes_of(words: Iterable[str]) -> frozenset[str]:
+    """Every non-empty prefix of every word, the words included ("can this open run still become a word?")."""
+    return frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
+
+
 class Lexicon:
-    """A set of known words and of all their prefixes (for "can this open run still become a word?")."""
+    """A set of known words and of all their prefixes."""
 
     def __init__(self, words: Iterable[str]):
         self.words: frozenset[str] = frozenset(w for w in words if w)
-        prefixes: set[str] = set()
-        for w in self.words:
-            for i in range(1, len(w)):
-                prefixes.add(w[:i])
-        self.prefixes: frozenset[str] = frozenset(prefixes | self.words)
+        self.prefixes: frozenset[str] = prefixes_of(self.words)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -59,10 +60,7 @@ class Lexicon:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "Lexicon":
-        words: set[str] = set()
-        for t in texts:
-            words.update(HANGUL_RUN.findall(t))
-        return cls(words)
+        return cls(w for t in texts for w in words_of(t))
 
     @classmethod
     def load(cls, path: str | Path) -> "Lexicon":
@@ -85,9 +83,8 @@ class KnownWordFilter:
         self.lexicon = lexicon
         self.pieces = pieces
         self.eos = frozenset(eos_ids)
-        extra = {w for w in HANGUL_RUN.findall(prompt_text) if w not in lexicon.words}
-        self.extra_words = frozenset(extra)
-        self.extra_prefixes = frozenset(w[:i] for w in extra for i in range(1, len(w) + 1))
+        self.extra_words = frozenset(w for w in words_of(prompt_text) if w not in lexicon.words)
+        self.extra_prefixes = prefixes_of(self.extra_words)
         self.prompt_run = trailing_run(prompt_text)  # a prompt that ends mid-word continues that word
 
     def is_word(self, run: str) -> bool:
@@ -103,7 +100,7 @@ class KnownWordFilter:
         piece = self.pieces[token] if 0 <= token < len(self.pieces) else None
         if piece is None:
             return False
-        runs = HANGUL_RUN.findall(piece)
+        runs = words_of(piece)
         if not runs:
             # Space or punctuation only: it ends the open word.
             return not open_run or self.is_word(open_run)

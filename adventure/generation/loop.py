@@ -358,7 +358,9 @@ class Generator:
             greedy = settings.greedy
             detok = IncrementalDetokenizer(self.tokenizer, ids)
             buf = self._ids_buf
-            words = self._known_words(ids) if settings.known_words else None
+            words = None
+            if settings.known_words:
+                words = self._known_words(prompt if isinstance(prompt, str) else self.decode(ids))
 
             if cancel is not None and cancel.is_set():
                 raise GenerationCancelled()
@@ -479,7 +481,7 @@ class Generator:
         )
 
     # ------------------------------------------------------------------------------------------ known words
-    def _known_words(self, ids: list[int]) -> KnownWordFilter | None:
+    def _known_words(self, prompt_text: str) -> KnownWordFilter | None:
         """The known-word filter for one call (None when the model ships no lexicon)."""
         if self.lexicon is None:
             return None
@@ -491,7 +493,7 @@ class Generator:
                 # per-token check cannot judge: known-word decoding would forbid most Korean.
                 self.lexicon = None
                 return None
-        return KnownWordFilter(self.lexicon, self._pieces, self.eos_token_ids, self.decode(ids))
+        return KnownWordFilter(self.lexicon, self._pieces, self.eos_token_ids, prompt_text)
 
     def _sample_known(self, scores: torch.Tensor, context: torch.Tensor, warpers, top_k: int, greedy: bool,
                       rng: torch.Generator, words: KnownWordFilter, open_run: str) -> int:
