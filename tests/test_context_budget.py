@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adventure.context.korean import as_sentence
 from adventure.context.manager import ACTION_PREFIX, ContextInput, ContextManager
 from adventure.context.worldinfo import Entry
 from adventure.engine.state import Passage
@@ -84,7 +85,8 @@ def check(cm: ContextManager, inp: ContextInput, max_new: int, n_ctx: int, encod
         if seg.kind == "passage":
             p = story[int(seg.key)]
             body = seg.text[len(ACTION_PREFIX):] if p.kind == "action" else seg.text
-            assert body and p.text.strip().endswith(body)
+            whole = as_sentence(p.text) if p.kind == "action" else p.text.strip()  # actions end a sentence
+            assert body and whole.endswith(body)
         elif seg.kind == "memory":
             assert memory.startswith(seg.text)
     return out.ids
@@ -142,7 +144,7 @@ def test_huge_memory_and_world_info_are_cut_with_a_warning(tokenizers):
     assert len(out.ids) + out.max_new_tokens <= 128
     assert out.ledger.warnings and any("기억" in w for w in out.ledger.warnings)
     assert {d.kind for d in out.ledger.dropped} >= {"lore"}
-    assert out.segments[-1].text == "> 문을 연다" and out.text.endswith("> 문을 연다\n")
+    assert out.segments[-1].text == "> 문을 연다." and out.text.endswith("> 문을 연다.\n")  # a full stop ends the action line
 
 
 def test_max_new_tokens_larger_than_the_window_is_clamped(tokenizers):

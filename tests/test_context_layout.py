@@ -3,6 +3,7 @@ large and rare, undo goes back to the earlier prompt."""
 
 from __future__ import annotations
 
+from adventure.context.korean import as_sentence
 from adventure.context.manager import ContextConfig, ContextInput, ContextManager
 from adventure.context.worldinfo import Entry
 from adventure.engine.state import Passage
@@ -47,7 +48,7 @@ def test_layout_order_and_format():
     story = Story()
     out = story.turn("세린에게 길을 묻는다")
     assert kinds(out)[:2] == [("memory", "memory"), ("lore", "realm")]
-    assert out.text.endswith("[조용하고 쓸쓸하게.]\n[장소: 마을 광장]\n\n> 세린에게 길을 묻는다\n")
+    assert out.text.endswith("[조용하고 쓸쓸하게.]\n[장소: 마을 광장]\n\n> 세린에게 길을 묻는다.\n")
     assert "세린은 초록 망토를 두른 궁수다.\n\n[조용하고" in out.text  # lore just before the note and action
     assert out.text.startswith("나는 등불지기의 딸이다.\n\n이곳은 한울 왕국의 북쪽 끝이다.\n\n나는 마을 광장에")
 
@@ -72,7 +73,7 @@ def test_note_change_appends_a_block_and_keeps_the_prefix():
     assert out.ids[:len(story.prompts[0])] == story.prompts[0]
     notes = [s for s in out.segments if s.kind == "note"]
     assert [s.key for s in notes] == ["note_old", "note"] and "[장소: 숲 가장자리]" in notes[-1].text
-    assert out.text.endswith("[짧고 빠른 문장.]\n[장소: 숲 가장자리]\n\n> 숲으로 뛰어든다\n")
+    assert out.text.endswith("[짧고 빠른 문장.]\n[장소: 숲 가장자리]\n\n> 숲으로 뛰어든다.\n")
 
 
 def test_eviction_drops_a_large_chunk_at_a_passage_boundary_and_regroups():
@@ -92,7 +93,7 @@ def test_eviction_drops_a_large_chunk_at_a_passage_boundary_and_regroups():
     assert stream[0].kind == "lore" and stream[0].key == "serin"  # regrouped lore at the top of the stream
     assert [s.kind for s in stream[-2:]] == ["note", "passage"]   # the note right before the action
     passages = [s for s in stream if s.kind == "passage"]
-    whole = {("> " + p.text if p.kind == "action" else p.text) for p in story.passages}
+    whole = {("> " + as_sentence(p.text) if p.kind == "action" else p.text) for p in story.passages}
     assert all(s.text in whole for s in passages[1:])  # cut at passage boundaries (the first may be a sentence cut)
     kept = sum(len(s.ids) for s in passages)
     assert kept <= 0.5 * (out.ledger.budget - 2 * len(encode(story.passages[0].text)))
@@ -113,3 +114,9 @@ def test_undo_returns_to_the_earlier_prompt():
     # what was inserted before the undone action stays (sticky, like the cache): only the action differs
     action = len(other.segments[-1].ids)
     assert other.ids[:-action] == second.ids[:-len(second.segments[-1].ids)]
+
+
+def test_action_lines_end_with_a_full_stop_as_in_training():
+    assert as_sentence(" 문을 연다 ") == "문을 연다."
+    assert as_sentence("누구냐?") == "누구냐?" and as_sentence('"거기 누구요!"') == '"거기 누구요!"'
+    assert as_sentence("문을 연다.") == "문을 연다." and as_sentence("") == ""

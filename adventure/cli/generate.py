@@ -9,7 +9,7 @@ import warnings
 from ..generation.settings import SamplingSettings
 
 _SAMPLING_FLAGS = ["temperature", "top_k", "top_p", "typical_p", "repetition_penalty", "repetition_range",
-                   "no_repeat_ngram_size", "max_new_tokens", "min_new_tokens"]
+                   "no_repeat_ngram_size", "max_new_tokens", "min_new_tokens", "sentence_candidates"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep an unfinished last sentence when the budget runs out")
     p.add_argument("--any-words", action="store_true",
                    help="let the model write words outside its word list (known-word decoding off)")
+    p.add_argument("--sentence-candidates", type=int, metavar="N",
+                   help="sample N versions of each sentence and keep the likeliest in context "
+                        "(1 = off; the bundled preset uses 4)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
                    help="weight precision (float16 on a CPU falls back to float32)")
@@ -200,8 +203,12 @@ def run(args: argparse.Namespace) -> int:
     if args.stats:
         decode = result.seconds - result.ttft_seconds
         rate = (result.new_tokens - 1) / decode if result.new_tokens > 1 and decode > 0 else 0.0
-        print(f"[{loaded.name}: finish={result.finish_reason}, {result.new_tokens} new tokens, prompt "
-              f"{result.prompt_tokens} tokens, {result.seconds:.2f} s, first token {result.ttft_seconds:.2f} s, "
+        if result.candidates > 1:  # whole sentences arrive at once: the rate the reader sees
+            rate = len(result.token_ids) / result.seconds if result.seconds > 0 else 0.0
+        kept = (f" ({len(result.token_ids)} kept of {result.new_tokens} sampled, "
+                f"{result.candidates} candidates per sentence)" if result.candidates > 1 else "")
+        print(f"[{loaded.name}: finish={result.finish_reason}{kept}, {result.new_tokens} new tokens, prompt "
+              f"{result.prompt_tokens} tokens, {result.seconds:.2f} s, first {'sentence' if result.candidates > 1 else 'token'} {result.ttft_seconds:.2f} s, "
               f"{rate:.1f} tokens/s, seed {result.seed}, {loaded.device}/{str(loaded.dtype).removeprefix('torch.')}]",
               file=sys.stderr)
         if session is not None and session.steer:

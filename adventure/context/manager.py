@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ui_text import t
-from .korean import keep_end, keep_start, key_pattern
+from .korean import as_sentence, keep_end, keep_start, key_pattern
 from .ledger import ContextLedger, DropRow, PartRow
 from .worldinfo import Entry, by_priority, entries_from, triggered
 
@@ -244,7 +244,8 @@ class ContextManager:
         hit = self._pseg.get_(key)
         if hit is None:
             prefix = ACTION_PREFIX if action else ""
-            body, level = self._fit(p.text.strip(), sep, cap, "end", lambda s: prefix + s)
+            text = as_sentence(p.text) if action else p.text.strip()
+            body, level = self._fit(text, sep, cap, "end", lambda s: prefix + s)
             if offset:
                 body = body[offset:].lstrip()
                 level = "sentence" if level == "whole" else level

@@ -32,12 +32,16 @@ from ..models.loader import LoadedModel
 from .detokenize import IncrementalDetokenizer
 from .lexicon import KnownWordFilter, token_pieces, trailing_run
 from .settings import SamplingSettings
-from .stopping import find_stop, stop_holdback, trim_to_sentence_end
+from .stopping import find_stop, first_sentence_break, stop_holdback, trim_to_sentence_end
 
 # Prompts longer than this are prefilled in chunks, so a cancel is noticed and peak memory stays bounded.
 PREFILL_CHUNK = 512
 # Known-word decoding with top_k off checks this many likeliest candidates (they hold nearly all the mass).
 KNOWN_WORDS_CANDIDATES = 256
+# Sentence candidates are ranked by mean log p(sentence | story) minus this times mean log p(sentence) on its
+# own: the second term holds back stock sentences that fit any story (pointwise mutual information, as in
+# MMI reranking), so the winner is the likeliest sentence *for this context*.
+GENERIC_SENTENCE_PENALTY = 0.5
 
 
 class GenerationCancelled(Exception):
@@ -59,6 +63,10 @@ class GenerationResult:
     retracted: str = ""
     seed: int | None = None   # the seed actually used (a random one when the caller passed None)
     new_tokens: int = 0       # tokens sampled, including any EOS and the trimmed ones
+    # Sentence candidates only (else 0): the sum of the log-probabilities of ``token_ids`` in the model's own,
+    # possibly steered, distribution at temperature 1.
+    logprob: float = 0.0
+    candidates: int = 1       # sentence candidates sampled per sentence (1: plain streaming)
 
 
 class GrowableLayer(DynamicLayer):
@@ -344,40 +352,149 @@ class Generator:
         t0 = time.perf_counter()
         with self._lock, torch.inference_mode():
             ids = self._prompt_ids(prompt)
-            prompt_len = len(ids)
-            # The last sampled token is never run, so budget tokens need prompt_len + budget - 1 <= n_ctx.
-            budget = min(settings.max_new_tokens, self.n_ctx - prompt_len + 1)
-            self._reserve = budget
-            min_new = min(settings.min_new_tokens, budget)
             if seed is None:
                 seed = int.from_bytes(os.urandom(8), "little") & 0x7FFF_FFFF_FFFF_FFFF
-            rng = torch.Generator(device=self.device)
-            rng.manual_seed(int(seed))
-            procs, warpers, top_k = self._sampler(settings, prompt_len, min_new, extra_logits_processors)
-            stops = list(settings.stop_strings)
-            greedy = settings.greedy
-            detok = IncrementalDetokenizer(self.tokenizer, ids)
-            buf = self._ids_buf
-            words = None
-            if settings.known_words:
-                words = self._known_words(prompt if isinstance(prompt, str) else self.decode(ids))
+            prompt_text = prompt if isinstance(prompt, str) else None
+            if settings.sentence_candidates > 1 and not settings.greedy:
+                return self._generate_by_sentence(ids, settings, int(seed), on_text, cancel,
+                                                  extra_logits_processors, steering, t0)
+            result, run = self._generate_once(ids, settings, int(seed), on_text, cancel, extra_logits_processors,
+                                              steering, t0, prompt_text=prompt_text)
+            if run is not None:
+                run.finish(result.text)
+            return result
 
-            if cancel is not None and cancel.is_set():
-                raise GenerationCancelled()
-            run = steering.start(self, ids, prompt_len, settings) if steering is not None else None
-            try:
-                return self._decode(ids, prompt_len, settings, budget, min_new, seed, rng, procs, warpers, top_k,
-                                    stops, greedy, detok, buf, on_text, cancel, t0, run, words)
-            except BaseException:
-                if run is not None:
-                    run.close()
-                    self._drop_dirty(run)
-                raise
+    def _generate_once(self, ids: list[int], settings: SamplingSettings, seed: int, on_text, cancel,
+                       extra_logits_processors, steering, t0: float, *, prompt_text: str | None = None,
+                       sentence_stop: bool = False, min_new: int | None = None):
+        """One decode from ``ids``: (result, steering run or None). The caller commits the run (``finish``)
+        when it keeps the result: a sentence candidate that loses must leave the plugins' state as it was."""
+        prompt_len = len(ids)
+        # The last sampled token is never run, so budget tokens need prompt_len + budget - 1 <= n_ctx.
+        budget = min(settings.max_new_tokens, self.n_ctx - prompt_len + 1)
+        self._reserve = budget
+        min_new = min(settings.min_new_tokens if min_new is None else min_new, budget)
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(int(seed))
+        procs, warpers, top_k = self._sampler(settings, prompt_len, min_new, extra_logits_processors)
+        stops = list(settings.stop_strings)
+        detok = IncrementalDetokenizer(self.tokenizer, ids)
+        words = None
+        if settings.known_words:
+            words = self._known_words(prompt_text if prompt_text is not None else self.decode(ids))
+
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled()
+        run = steering.start(self, ids, prompt_len, settings) if steering is not None else None
+        try:
+            result = self._decode(ids, prompt_len, settings, budget, min_new, seed, rng, procs, warpers, top_k,
+                                  stops, settings.greedy, detok, self._ids_buf, on_text, cancel, t0, run, words,
+                                  sentence_stop)
+        except BaseException:
+            if run is not None:
+                run.close()
+                self._drop_dirty(run)
+            raise
+        return result, run
+
+    def _generate_by_sentence(self, ids: list[int], settings: SamplingSettings, seed: int, on_text, cancel,
+                              extra_logits_processors, steering, t0: float) -> GenerationResult:
+        """Sentence candidates: sample ``settings.sentence_candidates`` versions of each sentence from the same
+        context, keep the best (see GENERIC_SENTENCE_PENALTY), stream it whole, and go on from it.
+
+        A small model that writes one broken sentence in three usually also wrote a sound one among a few
+        tries; the model's own likelihood tells them apart. Each candidate is a normal decode (known words,
+        penalties, steering, cancellation all apply) that stops after its first sentence; the cache is cut back
+        to the shared context between candidates, so a candidate costs only its own tokens.
+        """
+        n = settings.sentence_candidates
+        budget = min(settings.max_new_tokens, self.n_ctx - len(ids) + 1)
+        context = list(ids)
+        kept: list[int] = []
+        text = ""
+        sampled = 0
+        finish = "length"
+        ttft = 0.0
+        first: GenerationResult | None = None
+        sentence = 0
+        while len(kept) < budget:
+            left = budget - len(kept)
+            step_settings = settings.with_overrides(max_new_tokens=left) if left != settings.max_new_tokens \
+                else settings
+            min_new = max(settings.min_new_tokens - len(kept), 0)
+            scored: list[tuple[bool, float, int, GenerationResult, object]] = []
+            for k in range(n):
+                cand_seed = (seed * 1_000_003 + sentence * 1_009 + k) & 0x7FFF_FFFF_FFFF_FFFF
+                result, run = self._generate_once(context, step_settings, cand_seed, None, cancel,
+                                                  extra_logits_processors, steering, t0, sentence_stop=True,
+                                                  min_new=min_new)
+                first = first or result
+                sampled += result.new_tokens
+                complete = result.finish_reason != "length"
+                scored.append((complete, self._candidate_score(result), -k, result, run))
+                if not k and not result.token_ids and complete:
+                    break  # the model ends the narration here
+            # Whether to end is decided by the first candidate alone, a plain draw, so narrations keep the
+            # length the model gives them; which sentence comes next is the best-scored one.
+            complete, _, _, best, run = max(scored, key=lambda c: c[:3])
+            for *_, other_run in scored:
+                if other_run is not None and other_run is not run:
+                    other_run.close()
+            if not complete and text and settings.trim_to_sentence:
+                finish = "sentence"  # out of budget mid-sentence: end on the last whole one
+                break
+            if run is not None:
+                run.finish(best.text)
+            if not ttft:
+                ttft = time.perf_counter() - t0
+            if on_text is not None and best.text:
+                on_text(best.text)
+            text += best.text
+            kept += best.token_ids
+            context += best.token_ids
+            sentence += 1
+            if best.finish_reason != "sentence_end":
+                finish = best.finish_reason
+                break
+            if not best.token_ids:
+                finish = "eos"  # a sentence end with no whole token before it: never loop without progress
+                break
+        return GenerationResult(
+            text=text, token_ids=kept, finish_reason=finish, prompt_tokens=len(ids),
+            reused_tokens=first.reused_tokens if first else 0,
+            processed_tokens=first.processed_tokens if first else 0,
+            seconds=time.perf_counter() - t0, ttft_seconds=ttft, seed=seed, new_tokens=sampled,
+            candidates=n,
+        )
+
+    def _candidate_score(self, result: GenerationResult) -> float:
+        """Mean log p(candidate | context) minus GENERIC_SENTENCE_PENALTY x mean log p(candidate) alone."""
+        if not result.token_ids:
+            return float("-inf")
+        score = result.logprob / len(result.token_ids)
+        if GENERIC_SENTENCE_PENALTY:
+            score -= GENERIC_SENTENCE_PENALTY * self._mean_logprob_alone(result.token_ids)
+        return score
+
+    def _mean_logprob_alone(self, tokens: list[int]) -> float:
+        """Mean log-probability of ``tokens`` after only BOS (one forward, outside the cache)."""
+        bos = self.tokenizer.bos_token_id
+        if bos is None:
+            bos = self.eos_token_ids[0] if self.eos_token_ids else None
+        seq = ([int(bos)] if bos is not None else []) + list(tokens)
+        if len(seq) < 2:
+            return 0.0
+        x = torch.tensor([seq], dtype=torch.long, device=self.device)
+        logits = self.model(input_ids=x, use_cache=False).logits[0, :-1].float()
+        lp = torch.log_softmax(logits, dim=-1)
+        target = x[0, 1:]
+        return float(lp[torch.arange(len(target), device=self.device), target].mean())
 
     def _decode(self, ids, prompt_len, settings, budget, min_new, seed, rng, procs, warpers, top_k, stops, greedy,
-                detok, buf, on_text, cancel, t0, run, words=None) -> GenerationResult:
+                detok, buf, on_text, cancel, t0, run, words=None, sentence_stop=False) -> GenerationResult:
         """The body of ``generate`` after the sampler is set up (``run``: the steering runner or None;
-        ``words``: the known-word filter or None)."""
+        ``words``: the known-word filter or None; ``sentence_stop``: end after the first whole sentence, with
+        finish reason "sentence_end", and add up the log-probabilities a sentence candidate is ranked by)."""
         if run is None:
             logits, reused = self._prefill(ids, cancel)
         else:
@@ -386,6 +503,7 @@ class Generator:
             top_k = 0  # keeping every token is no filter
 
         generated: list[int] = []
+        logprobs: list[float] = []
         finish = "length"
         stop_at: int | None = None
         streamed = 0
@@ -406,6 +524,7 @@ class Generator:
             context = buf[:, :cur]
             if run is not None:
                 scores = run.logits(scores, context, step, cur - 1, self._cache)
+            model_scores = scores
             if procs:
                 scores = procs(context, scores)
             if words is not None:
@@ -424,6 +543,8 @@ class Generator:
                 token = int(torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=rng))
             if not step:
                 ttft = time.perf_counter() - t0
+            if sentence_stop:
+                logprobs.append(float(torch.log_softmax(model_scores[0], dim=-1)[token]))
             if run is not None:
                 run.on_token(token)
             if token in self._eos:
@@ -445,6 +566,12 @@ class Generator:
                 if found is not None:
                     finish, stop_at = "stop_string", found[0]
                     break
+            if sentence_stop:
+                cut = first_sentence_break(text, len(text) - len(delta) - 4)
+                if cut is not None:
+                    finish, stop_at = "sentence_end", cut
+                    break
+            if stops:
                 stable = len(text) - stop_holdback(text, stops)
             else:
                 stable = len(text)
@@ -453,7 +580,7 @@ class Generator:
                 streamed = stable
 
         # ---- finish: final text, trimming, the rest of the stream
-        if finish == "stop_string":
+        if finish in ("stop_string", "sentence_end"):
             text = detok.text[:stop_at]
         else:
             detok.flush()
@@ -469,15 +596,18 @@ class Generator:
             elif streamed > len(text):
                 retracted = detok.text[len(text):streamed]
         kept = self._kept_tokens(detok, len(text), len(generated) - (finish == "eos"))
+        if finish == "sentence_end":
+            # A token that straddles the cut is not kept: end the text with the kept tokens, so the next
+            # sentence (which continues from them) starts exactly where this text stops.
+            text = detok.text[:detok.offsets[kept - 1]] if kept else ""
         if run is not None:
             run.close()
-            run.finish(text)
-            self._restore_clean(run, cancel)
+            self._restore_clean(run, cancel)  # (the caller commits the run's plugin states with run.finish)
         return GenerationResult(
             text=text, token_ids=generated[:kept], finish_reason=finish,
             prompt_tokens=prompt_len, reused_tokens=reused, processed_tokens=prompt_len - reused,
             seconds=time.perf_counter() - t0, ttft_seconds=ttft, retracted=retracted, seed=int(seed),
-            new_tokens=len(generated),
+            new_tokens=len(generated), logprob=sum(logprobs[:kept]),
         )
 
     # ------------------------------------------------------------------------------------------ known words

@@ -32,6 +32,9 @@ class SamplingSettings(BaseModel):
     trim_to_sentence: bool = Field(True, description="when the budget runs out, cut back to the last sentence end")
     known_words: bool = Field(True, description="write only words the model's word list or the context contains "
                                                 "(models that ship a lexicon.txt, such as the bundled one)")
+    sentence_candidates: int = Field(1, ge=1, le=16,
+                                     description="sample this many versions of each sentence and keep the one "
+                                                 "the model finds likeliest in context; 1 = off (plain streaming)")
 
     # What `/set KEY VALUE` accepts, with the allowed range (shown by the game's help).
     SETTABLE_KEYS: ClassVar[dict[str, str]] = {
@@ -47,6 +50,7 @@ class SamplingSettings(BaseModel):
         "stop_strings": 'JSON list like ["\\n>", "끝."], or one string with \\n escapes, or "none"',
         "trim_to_sentence": "on/off",
         "known_words": "on/off",
+        "sentence_candidates": "whole number 1–16 (1 = off)",
     }
 
     @field_validator("stop_strings")

@@ -54,6 +54,16 @@ def last_sentence_end(text: str) -> int | None:
     return ends[-1]
 
 
+def first_sentence_break(text: str, start: int = 0) -> int | None:
+    """Index just past the first sentence end at or after ``start`` that whitespace already follows and that
+    leaves quotes balanced (a quoted line is one unit), or None. The whitespace must be there: at the very
+    end of the text a mark may still turn out to be "3." of "3.5"."""
+    for m in SENTENCE_END.finditer(text, max(0, start)):
+        if m.end() < len(text) and _quotes_balanced(text[:m.end()]):
+            return m.end()
+    return None
+
+
 def trim_to_sentence_end(text: str) -> str | None:
     """``text`` cut back to its last sentence end (no trailing partial character), or None if it has none."""
     clean = strip_partial_char(text)

@@ -60,7 +60,7 @@ PRESETS: dict[str, ModelPreset] = {
         # when it samples from its tail. top_p 0.8 raised the share of corpus-attested word pairs from 0.71 to
         # 0.81 at temperature 0.65 with no more copying (8 seeds x 5 lantern prompts; see bench_quality.py).
         default_sampling={**NARRATION_SAMPLING, "temperature": 0.65, "top_p": 0.8,
-                          "stop_strings": ["\n>", "\n\n"]},
+                          "sentence_candidates": 4, "stop_strings": ["\n>", "\n\n"]},
         description="Small Korean narrator trained on the project's own corpus; works offline (default).",
     ),
     "kogpt2": ModelPreset(

@@ -1,0 +1,148 @@
+"""Sentence candidates: several versions of each sentence, the likeliest in context kept and streamed whole."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from adventure.generation import Generator, SamplingSettings
+from adventure.generation.loop import GENERIC_SENTENCE_PENALTY, GenerationCancelled
+from adventure.generation.stopping import first_sentence_break
+from adventure.models import load_model
+from adventure.models.presets import PRESETS
+from adventure.steering import Plugin, SteeringSession
+
+PROMPT = "나는 사당의 돌 화로 앞에 무릎을 꿇었다."
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_model("bundled", device="cpu")
+
+
+def narration(n: int = 4, **kw) -> SamplingSettings:
+    base = SamplingSettings(**PRESETS["bundled"].default_sampling)
+    return base.with_overrides(**{"sentence_candidates": n, "max_new_tokens": 60, **kw})
+
+
+def test_first_sentence_break_needs_whitespace_and_balanced_quotes():
+    assert first_sentence_break("문이 열렸다. 나는") == len("문이 열렸다.")
+    assert first_sentence_break("문이 열렸다.") is None            # the mark may still be "3." of "3.5"
+    assert first_sentence_break("길이 3.5리다. 간다") == len("길이 3.5리다.")
+    said = '"가자. 어서 가자." 그가'
+    assert first_sentence_break(said) == len('"가자. 어서 가자."')  # a quoted line is one unit
+    assert first_sentence_break("정말? 그래! 가자", 4) == len("정말? 그래!")
+    assert first_sentence_break("아무 끝도 없이") is None
+
+
+def test_the_bundled_preset_narrates_with_sentence_candidates():
+    assert PRESETS["bundled"].default_sampling["sentence_candidates"] > 1
+    assert SamplingSettings().sentence_candidates == 1  # other models stream token by token
+    s = SamplingSettings().set_from_text("sentence-candidates", "3")
+    assert s.sentence_candidates == 3
+    with pytest.raises(ValueError, match="sentence_candidates"):
+        s.set_from_text("sentence_candidates", "0")
+
+
+def test_streams_whole_sentences_that_match_the_tokens(bundled):
+    gen = Generator(bundled)
+    chunks: list[str] = []
+    r = gen.generate(PROMPT, narration(4), seed=5, on_text=chunks.append)
+    assert r.candidates == 4 and r.text.strip()
+    assert "".join(chunks) == r.text and not r.retracted
+    assert gen.decode(r.token_ids) == r.text  # the narrator can hand these tokens to the next turn's cache
+    assert r.new_tokens > len(r.token_ids)    # the losing candidates were sampled too
+    for chunk in chunks[:-1]:
+        assert first_sentence_break(chunk + " x") is not None  # every streamed piece ends a sentence
+    assert r.finish_reason in {"eos", "stop_string", "sentence"}
+
+
+def test_seeded_candidates_are_reproducible_and_differ_from_plain_sampling(bundled):
+    gen = Generator(bundled)
+    a = gen.generate(PROMPT, narration(3), seed=11)
+    b = Generator(bundled).generate(PROMPT, narration(3), seed=11)
+    assert a.token_ids == b.token_ids
+    plain = gen.generate(PROMPT, narration(1), seed=11)
+    assert plain.candidates == 1 and plain.new_tokens >= len(plain.token_ids)
+
+
+def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
+    """Re-run the first sentence's candidates by hand and check the narration starts with the winner."""
+    gen = Generator(bundled)
+    s = narration(4)
+    r = gen.generate(PROMPT, s, seed=21)
+    ids = gen.encode(PROMPT)
+    cands = []
+    with torch.inference_mode():
+        for k in range(4):
+            cand, _ = gen._generate_once(ids, s, (21 * 1_000_003 + k) & 0x7FFF_FFFF_FFFF_FFFF, None, None, None,
+                                         None, 0.0, sentence_stop=True)
+            cands.append(cand)
+        scores = [gen._candidate_score(c) for c in cands]
+        alone = gen._mean_logprob_alone(cands[0].token_ids)
+    assert len({c.text for c in cands}) > 1  # the candidates really differ
+    assert cands[0].token_ids  # (with this seed the first draw does not end the narration)
+    best = cands[max(range(4), key=lambda k: ((cands[k].finish_reason != "length"), scores[k], -k))]
+    assert r.text.startswith(best.text) and best.text
+    # The score is the mean log-probability in context minus the penalty times the one out of context.
+    c = cands[0]
+    assert scores[0] == pytest.approx(c.logprob / len(c.token_ids) - GENERIC_SENTENCE_PENALTY * alone)
+    # ... and logprob is what the model says about exactly those tokens .
+    for c in cands:
+        tail = c.token_ids
+        with torch.inference_mode():
+            x = torch.tensor([ids + tail])
+            lp = torch.log_softmax(bundled.model(x).logits[0, :-1].float(), -1)
+        want = sum(float(lp[len(ids) - 1 + i, t]) for i, t in enumerate(tail))
+        assert c.logprob == pytest.approx(want, abs=1e-2)
+
+
+def test_cancel_mid_candidates_keeps_the_cache_usable(bundled):
+    gen = Generator(bundled)
+    cancel = threading.Event()
+    calls = []
+
+    def on_text(t):
+        calls.append(t)
+        cancel.set()  # cancel as soon as the first sentence is out
+
+    with pytest.raises(GenerationCancelled):
+        gen.generate(PROMPT, narration(3, max_new_tokens=80, stop_strings=[]), seed=2, on_text=on_text,
+                     cancel=cancel)
+    assert len(calls) == 1
+    again = gen.generate(PROMPT, narration(3), seed=2)
+    assert again.token_ids == Generator(bundled).generate(PROMPT, narration(3), seed=2).token_ids
+
+
+def test_budget_ends_on_the_last_whole_sentence(bundled):
+    gen = Generator(bundled)
+    r = gen.generate(PROMPT, narration(2, max_new_tokens=24, stop_strings=[]), seed=4)
+    assert len(r.token_ids) <= 24
+    if r.finish_reason == "sentence":
+        assert first_sentence_break(r.text + " x") is not None
+
+
+class Counter(Plugin):
+    """Counts the turns it ends and keeps their texts: with candidates, only the kept sentences may count."""
+
+    name = "counter"
+    version = "0"
+
+    def begin_turn(self, turn):
+        turn.state.setdefault("texts", [])
+
+    def edit_logits(self, input_ids, scores, turn):
+        return scores
+
+    def end_turn(self, turn, text):
+        turn.state["texts"] = [*turn.state["texts"], text]
+
+
+def test_steering_state_follows_only_the_kept_sentences(bundled):
+    gen = Generator(bundled)
+    sess = SteeringSession.for_request({"공포": 0.5}, bundled, plugins=[Counter()])
+    r = gen.generate(PROMPT, narration(3), seed=8, steering=sess)
+    texts = sess.snapshot()["counter"]["texts"]
+    assert "".join(texts) == r.text and len(texts) >= 1
