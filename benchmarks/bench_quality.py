@@ -1,4 +1,5 @@
-"""Narration quality of the bundled model on the bundled pack's prompts: known-word decoding on vs off.
+"""Narration quality of the bundled model on the bundled pack's prompts: sentence candidates and known-word
+decoding, each against the loop without it.
 
 No Korean grammar checker runs offline here, so the figures are corpus statistics that track what a reader
 notices (the samples are printed too, to read):
@@ -11,6 +12,12 @@ notices (the samples are printed too, to read):
   novel_sentence_share_on  share of the sentences written (on) that are not copied from the corpus (the
                            model should compose, not recite)
   speed_ratio_on_vs_off    tokens/s on ÷ off in the same run
+  (these five compare known words on/off with one candidate per sentence)
+
+  word_pair_share_candidates        word pairs in the corpus with the preset's sentence candidates (4)
+  word_pair_ratio_candidates_vs_one  that ÷ word_pair_share_on (one candidate, known words on)
+  novel_sentence_share_candidates   sentences not copied from the corpus, with candidates
+  kept_speed_ratio_candidates_vs_one  narration tokens/s a reader gets (kept tokens ÷ wall time), candidates ÷ one
 
     python benchmarks/bench_quality.py --quick --json /tmp/bench_quality.json
 """
@@ -76,16 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     gen = Generator(loaded)
     base = SamplingSettings(**PRESETS["bundled"].default_sampling).with_overrides(max_new_tokens=args.new_tokens)
     bos = loaded.tokenizer.bos_token_id
-    results: dict[bool, dict] = {}
-    for known in (True, False):
-        settings = base.with_overrides(known_words=known)
+
+    def run(settings: SamplingSettings) -> dict:
         stats = {"words": 0, "known": 0, "pairs": 0, "known_pairs": 0, "sentences": 0, "novel": 0,
-                 "tokens": 0, "seconds": 0.0, "samples": []}
+                 "tokens": 0, "kept": 0, "seconds": 0.0, "samples": []}
         for seed in seeds:
             for prompt in SAMPLE_PROMPTS:
                 ids = [bos] + gen.encode(prompt)
                 r = gen.generate(ids, settings, seed=seed)
                 stats["tokens"] += r.new_tokens
+                stats["kept"] += len(r.token_ids)
                 stats["seconds"] += r.seconds
                 w = words_of(r.text)
                 stats["words"] += len(w)
@@ -97,12 +104,15 @@ def main(argv: list[str] | None = None) -> int:
                 stats["novel"] += sum(s not in sentences for s in sents)
                 if seed == 0:
                     stats["samples"].append((prompt, r.text))
-        results[known] = stats
+        return stats
+
+    one = base.with_overrides(sentence_candidates=1)
+    results = {"candidates": run(base), "on": run(one), "off": run(one.with_overrides(known_words=False))}
 
     def share(st, a, b):
         return st[a] / st[b] if st[b] else 0.0
 
-    on, off = results[True], results[False]
+    on, off, cand = results["on"], results["off"], results["candidates"]
     pair_on, pair_off = share(on, "known_pairs", "pairs"), share(off, "known_pairs", "pairs")
     tps_on, tps_off = on["tokens"] / on["seconds"], off["tokens"] / off["seconds"]
     metrics = {
@@ -115,9 +125,19 @@ def main(argv: list[str] | None = None) -> int:
         "novel_sentence_share_off": round(share(off, "novel", "sentences"), 4),
         "speed_ratio_on_vs_off": round(tps_on / tps_off, 4),
     }
+    pair_cand = share(cand, "known_pairs", "pairs")
+    kept_cand, kept_on = cand["kept"] / cand["seconds"], on["kept"] / on["seconds"]
+    metrics.update({
+        "word_pair_share_candidates": round(pair_cand, 4),
+        "word_pair_ratio_candidates_vs_one": round(pair_cand / pair_on, 4) if pair_on else None,
+        "novel_sentence_share_candidates": round(share(cand, "novel", "sentences"), 4),
+        "kept_speed_ratio_candidates_vs_one": round(kept_cand / kept_on, 4),
+    })
     params = {
         "quick": args.quick, "seeds": len(seeds), "prompts": len(SAMPLE_PROMPTS), "new_tokens": args.new_tokens,
-        "sampling": base.model_dump(exclude={"known_words"}), "corpus_words": len(words),
+        "sampling": base.model_dump(exclude={"known_words", "sentence_candidates"}), "corpus_words": len(words),
+        "sentence_candidates": base.sentence_candidates,
+        "kept_tokens_per_s_candidates": round(kept_cand, 1), "kept_tokens_per_s_one": round(kept_on, 1),
         "word_list": len(loaded.lexicon) if loaded.lexicon is not None else None,
         "tokens_per_s_on": round(tps_on, 1), "tokens_per_s_off": round(tps_off, 1),
         "torch_threads": torch.get_num_threads(), "torch": torch.__version__, "python": platform.python_version(),
@@ -126,6 +146,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"bench_quality: bundled model, {len(SAMPLE_PROMPTS)} prompts x {len(seeds)} seeds, "
           f"{args.new_tokens} new tokens, temperature {base.temperature}")
+    print(f"\nsentence candidates: {base.sentence_candidates} per sentence vs 1 (known words on)")
+    rows = [("word pairs in the corpus", metrics["word_pair_share_candidates"], metrics["word_pair_share_on"]),
+            ("sentences not copied", metrics["novel_sentence_share_candidates"], metrics["novel_sentence_share_on"]),
+            ("narration tokens/s", params["kept_tokens_per_s_candidates"], params["kept_tokens_per_s_one"])]
+    print(f"{'metric':<26}{'candidates':>16}{'one':>10}{'ratio':>10}")
+    for name, a, b in rows:
+        print(f"{name:<26}{a:>16}{b:>10}{(a / b if b else float('nan')):>10.3f}")
+    print("\nknown-word decoding, one candidate per sentence")
     rows = [("words in the corpus", metrics["known_word_share_on"], metrics["known_word_share_off"]),
             ("word pairs in the corpus", metrics["word_pair_share_on"], metrics["word_pair_share_off"]),
             ("sentences not copied", metrics["novel_sentence_share_on"], metrics["novel_sentence_share_off"]),
@@ -133,9 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'metric':<26}{'known words on':>16}{'off':>10}{'ratio':>10}")
     for name, a, b in rows:
         print(f"{name:<26}{a:>16}{b:>10}{(a / b if b else float('nan')):>10.3f}")
-    for known in (True, False):
-        print(f"\nsamples, known words {'on' if known else 'off'} (seed 0):")
-        for prompt, text in results[known]["samples"][: args.samples]:
+    for key, label in (("candidates", "the preset (sentence candidates, known words)"),
+                       ("on", "one candidate, known words on"), ("off", "one candidate, known words off")):
+        print(f"\nsamples, {label} (seed 0):")
+        for prompt, text in results[key]["samples"][: args.samples]:
             print(f"  {prompt.strip()} → {' '.join(text.split())}")
     print(f"\nwall {params['wall_s']} s")
     if args.json:

@@ -80,8 +80,14 @@ def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
             cand, _ = gen._generate_once(ids, s, (21 * 1_000_003 + k) & 0x7FFF_FFFF_FFFF_FFFF, None, None, None,
                                          None, 0.0, sentence_stop=True)
             cands.append(cand)
-        scores = [gen._candidate_score(c) for c in cands]
-        alone = gen._mean_logprob_alone(cands[0].token_ids)
+        scores = gen._candidate_scores(cands)
+        alone = gen._mean_logprobs_alone([c.token_ids for c in cands])
+        # the batched, right-padded forward gives what each candidate alone would
+        for c, a in zip(cands, alone):
+            x = torch.tensor([[bundled.tokenizer.bos_token_id] + c.token_ids])
+            lp = torch.log_softmax(bundled.model(x).logits[0, :-1].float(), -1)
+            assert a == pytest.approx(float(lp.gather(-1, x[0, 1:, None]).mean()), abs=1e-4)
+        alone = alone[0]
     assert len({c.text for c in cands}) > 1  # the candidates really differ
     assert cands[0].token_ids  # (with this seed the first draw does not end the narration)
     best = cands[max(range(4), key=lambda k: ((cands[k].finish_reason != "length"), scores[k], -k))]
@@ -146,3 +152,23 @@ def test_steering_state_follows_only_the_kept_sentences(bundled):
     r = gen.generate(PROMPT, narration(3), seed=8, steering=sess)
     texts = sess.snapshot()["counter"]["texts"]
     assert "".join(texts) == r.text and len(texts) >= 1
+
+
+def test_the_batched_candidates_are_the_sequential_ones(bundled):
+    """Unsteered candidates are decoded as one batch; each row must be what a lone decode with its seed gives
+    (the same sampling, stops and word checks; float noise could in principle flip a rare draw)."""
+    gen = Generator(bundled)
+    s = narration(4)
+    same = total = 0
+    with torch.inference_mode():
+        for prompt in (PROMPT, "> 낡은 일기장을 펼쳐 본다.\n", "갈림길에서 나는 어느 쪽으로 갈지 망설였다."):
+            ids = gen.encode(prompt)
+            seeds = [3, 5, 7, 9]
+            batch = gen._sentence_batch(ids, s, seeds, None, None, 0, 0.0)
+            assert list(gen.cached_token_ids) == ids  # the generator's own cache holds the context, untouched
+            for seed, b in zip(seeds, batch):
+                lone, _ = gen._generate_once(ids, s, seed, None, None, None, None, 0.0, sentence_stop=True)
+                total += 1
+                same += (lone.token_ids, lone.text, lone.finish_reason) == (b.token_ids, b.text, b.finish_reason) \
+                    and lone.logprob == pytest.approx(b.logprob, abs=1e-3)
+    assert same >= total - 1, (same, total)

@@ -12,7 +12,7 @@ is convenient, not required). Per token, the session calls the hooks in this ord
 5. ``on_token(token_id, step)``  per-token state update.
 
 Around them: ``setup(model)`` once per loaded model, ``begin_turn(turn)`` / ``end_turn(turn, text)`` per
-generation, ``on_input(text)`` / ``on_output(text, turn)`` text hooks, and ``state`` snapshots: whatever a
+generation (with sentence candidates, per candidate sentence; only the kept candidate's ``end_turn`` runs), ``on_input(text)`` / ``on_output(text, turn)`` text hooks, and ``state`` snapshots: whatever a
 plugin keeps in ``turn.state`` (a JSON-serialisable dict) is saved with the game (``GameState.plugin_state``),
 so undo and loading a save restore it. A plugin that raises is switched off for the rest of the turn with a
 one-line notice; the turn goes on without it.
