@@ -92,12 +92,15 @@ def load_modules(log) -> list:
     return modules
 
 
-def written_passages(label: str) -> list[str]:
-    """The passages of scripts/corpus/written/<label>/*.txt, files in name order."""
+def written_passages(label: str) -> list[tuple[str, str]]:
+    """(text, source) of the passages of scripts/corpus/written/<label>/*.txt, files in name order, passages
+    in file order; the source ("<label>/<file stem>") lets training keep a file's passages together."""
     from corpus.check_written import read_passages
 
     folder = WRITTEN / label
-    return [t for f in sorted(folder.glob("*.txt")) for t in read_passages(f)] if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return [(t, f"{label}/{f.stem}") for f in sorted(folder.glob("*.txt")) for t in read_passages(f)]
 
 
 def capped(texts: list[str], limit: int) -> list[str]:
@@ -112,7 +115,8 @@ def capped(texts: list[str], limit: int) -> list[str]:
 
 
 def build(log=print) -> list[dict]:
-    """Return the records (id, label, text, split) in id order."""
+    """Return the records (id, label, source, text, split) in id order (source: the written file, or None
+    for the grammar-expanded passages)."""
     records: list[dict] = []
     seen: set[str] = set()
     for module in load_modules(log):
@@ -120,9 +124,9 @@ def build(log=print) -> list[dict]:
         texts = module.passages(random.Random(SEEDS[label]))
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise SystemExit(f"{module.__name__}.passages() must return list[str]")
-        texts = written_passages(label) + capped(texts, MODULE_BYTES)
+        sourced = written_passages(label) + [(t, None) for t in capped(texts, MODULE_BYTES)]
         count = dropped = 0
-        for raw in texts:
+        for raw, source in sourced:
             text = normalise(raw)
             key = near_key(text)
             if not key or key in seen:
@@ -132,6 +136,7 @@ def build(log=print) -> list[dict]:
             records.append({
                 "id": f"{label}-{count:06d}",
                 "label": label,
+                "source": source,
                 "text": text,
                 "split": "heldout" if is_heldout(text) else "train",
             })
@@ -200,9 +205,12 @@ format, then the narration that follows from it:
 ## Files
 
 `train.jsonl` and `heldout.jsonl`: one JSON object per line,
-`{"id": "<label>-<6 digits>", "label": ..., "text": ...}`, UTF-8 (not
-ASCII-escaped), sorted by id.  A text may contain one line break, after the
-action line.
+`{"id": "<label>-<6 digits>", "label": ..., "source": ..., "text": ...}`, UTF-8
+(not ASCII-escaped), sorted by id.  A text may contain one line break, after the
+action line.  `source` is the hand-written file a passage comes from
+(`"<label>/<file stem>"`, passages in file order; null for grammar-expanded
+ones): training joins runs of consecutive passages of one file with blank
+lines, as the game joins the turns of one story.
 
 ## How it is built
 
@@ -239,8 +247,8 @@ def write(records: list[dict], out: Path) -> None:
         with open(out / f"{split}.jsonl", "w", encoding="utf-8", newline="\n") as fh:
             for r in records:
                 if r["split"] == split:
-                    fh.write(json.dumps({"id": r["id"], "label": r["label"], "text": r["text"]},
-                                        ensure_ascii=False) + "\n")
+                    fh.write(json.dumps({"id": r["id"], "label": r["label"], "source": r["source"],
+                                         "text": r["text"]}, ensure_ascii=False) + "\n")
     with open(out / "README.md", "w", encoding="utf-8", newline="\n") as fh:
         fh.write(README.replace("{table}", format_table(stats(records))).replace("{module_bytes}", f"{MODULE_BYTES:,}"))
 

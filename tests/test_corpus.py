@@ -68,8 +68,10 @@ def test_files_exist():
 
 def test_records_are_valid(records):
     for r in records:
-        assert isinstance(r, dict) and set(r) == {"id", "label", "text"}, r
-        assert all(isinstance(r[k], str) for k in r), r
+        assert isinstance(r, dict) and set(r) == {"id", "label", "source", "text"}, r
+        assert all(isinstance(r[k], str) for k in ("id", "label", "text")), r
+        # the hand-written file it comes from (story runs in training), or null for grammar-expanded text
+        assert r["source"] is None or (isinstance(r["source"], str) and r["source"].startswith(r["label"] + "/"))
         assert r["label"] in LABELS, r["label"]
         assert ID_RE.match(r["id"]) and r["id"].startswith(r["label"] + "-"), r["id"]
         assert r["text"].strip() == r["text"] and r["text"], r["id"]

@@ -99,6 +99,34 @@ def test_pack_and_blocks_cover_every_token():
     assert mixed[0] == 0 and mixed[-1] == 0 and mixed.count(99) == 2
 
 
+def test_story_runs_keep_consecutive_passages_of_one_file_together():
+    sources = ["a", "a", "a", "a", "a", None, "b", "b", "b", None]
+    rng = random.Random(3)
+    runs = bundled.make_story_runs(sources, 3, rng)
+    assert sorted(i for run in runs for i in run) == list(range(len(sources)))
+    for run in runs:
+        assert 1 <= len(run) <= 3
+        assert run == list(range(run[0], run[0] + len(run)))  # consecutive, in file order
+        assert len({sources[i] for i in run}) == 1
+        if sources[run[0]] is None:
+            assert len(run) == 1  # grammar-expanded passages are unrelated: never joined
+    assert any(len(run) > 1 for run in runs)
+
+    encoded = [[100 + i, 200 + i] for i in range(len(sources))]
+    stream = bundled.pack_stream(encoded, 0, [99], random.Random(5), sources=sources, story_runs=3)
+    assert stream[0] == 0 and stream[-1] == 0
+    assert sorted(t for t in stream if t >= 100) == sorted(t for e in encoded for t in e)
+    # a blank line always joins two passages of the same file; </s> separates runs
+    for k, t in enumerate(stream):
+        if t == 99:
+            before, after = stream[k - 1] - 200, stream[k + 1] - 100
+            assert after == before + 1 and sources[before] == sources[after] is not None
+    assert stream.count(0) == len(bundled.make_story_runs(sources, 3, random.Random(5))) + 1
+    # story_runs 1 is the older stream
+    assert bundled.pack_stream(encoded, 0, [99], None, sources=sources, story_runs=1) == \
+        bundled.pack_stream(encoded, 0, [99], None)
+
+
 def test_lr_schedule():
     cfg = bundled.TrainConfig(lr=1e-3, min_lr=1e-4, warmup_steps=10)
     assert bundled.lr_at(0, 100, cfg) == pytest.approx(1e-4)

@@ -46,6 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--precision", choices=["fp32", "bf16"], default=None,
                    help="bf16: train under CPU bfloat16 autocast (faster where the CPU has AMX/AVX512-BF16)")
     g.add_argument("--dtype", choices=["auto", "float32", "float16"], default=None)
+    g.add_argument("--story-runs", type=int, default=None, metavar="N",
+                   help=f"join up to N consecutive passages of one corpus file with blank lines, as the game "
+                        f"joins the turns of a story (default {d.story_runs}; 1 = single passages)")
 
 
 _OVERRIDES = {
@@ -66,6 +69,7 @@ _OVERRIDES = {
     "dtype": "dtype",
     "minutes": "minutes",
     "steps": "steps",
+    "story_runs": "story_runs",
 }
 
 

@@ -44,9 +44,13 @@ space, exactly as in KoGPT2.
 
 Training stream
 ---------------
-Passages are shuffled (seeded, reshuffled every epoch) and concatenated into one token stream, each
-preceded by a separator: ``</s>`` or, with probability ``blank_line_join`` (0.5), the blank line
-``"\\n\\n"`` that separates passages in the game's story text. The stream is cut into blocks of
+Passages are cut into *story runs* and shuffled (seeded, every epoch): a run is 1 to ``story_runs`` (4)
+consecutive passages of one hand-written file (its ``source`` in the corpus), which tell one story or keep
+one setting, joined by the blank line ``"\\n\\n"`` exactly as the game joins the turns of a story; runs are
+joined by ``</s>``. So a blank line means "the same story goes on", and the model learns to keep the place,
+the people and the register of what came before it, as the game's prompt needs. (With ``story_runs`` 1,
+the older stream: single passages each preceded by ``</s>`` or, with probability ``blank_line_join``, by a
+blank line.) The stream is cut into blocks of
 ``n_positions + 1`` tokens (inputs ``[:-1]``, targets ``[1:]``), so every position of the context is
 trained. The model therefore ends a passage with either ``</s>`` or a blank line, and has seen contexts
 made of several passages separated by blank lines, as the engine sends them; ``generation_config.json``
@@ -160,7 +164,8 @@ class TrainConfig:
     grad_clip: float = 1.0
     steps: int | None = None  # None: as many as fit in the budget (measured after a few steps)
     minutes: float = 40.0  # wall-clock budget for the whole run (tokenizer to saved folder)
-    blank_line_join: float = 0.5
+    blank_line_join: float = 0.5  # (only with story_runs 1)
+    story_runs: int = 4  # longest run of consecutive passages of one source file in the stream; 1 = off
     # bookkeeping
     eval_every: int = 100
     log_every: int = 10
@@ -396,14 +401,30 @@ def pack_stream(
     blank_ids: Sequence[int],
     rng: random.Random | None,
     blank_line_join: float = 0.0,
+    sources: Sequence[str | None] | None = None,
+    story_runs: int = 1,
 ) -> list[int]:
-    """Concatenate passages into one token stream. Each passage is preceded by ``</s>``, or (with
-    probability ``blank_line_join``, never for the first) by the blank-line tokens; the stream ends with
-    ``</s>``. With ``rng`` the order is shuffled, otherwise kept."""
+    """Concatenate passages into one token stream that ends with ``</s>``.
+
+    With ``sources`` and ``story_runs`` > 1 (and ``rng``): story runs (see :func:`story_runs`), shuffled,
+    each preceded by ``</s>``, their passages joined by the blank-line tokens. Otherwise each passage is
+    preceded by ``</s>``, or (with probability ``blank_line_join``, never for the first) by the blank-line
+    tokens; with ``rng`` the order is shuffled, otherwise kept."""
+    stream: list[int] = []
+    if rng is not None and sources is not None and story_runs > 1:
+        runs = make_story_runs(sources, story_runs, rng)
+        rng.shuffle(runs)
+        for run in runs:
+            stream.append(bos_id)
+            for j, i in enumerate(run):
+                if j:
+                    stream.extend(blank_ids)
+                stream.extend(encoded[i])
+        stream.append(bos_id)
+        return stream
     order = list(range(len(encoded)))
     if rng is not None:
         rng.shuffle(order)
-    stream: list[int] = []
     for k, i in enumerate(order):
         if k > 0 and rng is not None and blank_line_join > 0 and rng.random() < blank_line_join:
             stream.extend(blank_ids)
@@ -412,6 +433,26 @@ def pack_stream(
         stream.extend(encoded[i])
     stream.append(bos_id)
     return stream
+
+
+def make_story_runs(sources: Sequence[str | None], longest: int, rng: random.Random) -> list[list[int]]:
+    """Indices of consecutive passages of the same source (in corpus order), cut into runs of 1 to
+    ``longest`` (random lengths, so every epoch pairs different neighbours). A passage without a source (the
+    grammar-expanded ones, which are unrelated to each other) is a run of its own."""
+    runs: list[list[int]] = []
+    by_source: dict[str, list[int]] = {}
+    for i, src in enumerate(sources):
+        if src:
+            by_source.setdefault(src, []).append(i)
+        else:
+            runs.append([i])
+    for indices in by_source.values():
+        k = 0
+        while k < len(indices):
+            n = rng.randint(1, longest)
+            runs.append(indices[k:k + n])
+            k += n
+    return runs
 
 
 def cut_blocks(stream: Sequence[int], n_positions: int, keep_partial: bool = False) -> list[list[int]]:
@@ -429,8 +470,11 @@ class BlockSampler:
     """Endless micro-batches of training blocks: every epoch reshuffles the passages (seeded),
     re-packs them (so block boundaries move) and shuffles the blocks."""
 
-    def __init__(self, encoded, bos_id, blank_ids, n_positions, micro_batch, seed, blank_line_join):
+    def __init__(self, encoded, bos_id, blank_ids, n_positions, micro_batch, seed, blank_line_join,
+                 sources=None, story_runs: int = 1):
         self.encoded = encoded
+        self.sources = sources
+        self.story_runs = story_runs
         self.bos_id = bos_id
         self.blank_ids = list(blank_ids)
         self.n_positions = n_positions
@@ -447,7 +491,8 @@ class BlockSampler:
 
     def _epoch_blocks(self, epoch: int) -> list[list[int]]:
         rng = random.Random(self.seed * 1000003 + epoch)
-        stream = pack_stream(self.encoded, self.bos_id, self.blank_ids, rng, self.blank_line_join)
+        stream = pack_stream(self.encoded, self.bos_id, self.blank_ids, rng, self.blank_line_join,
+                             self.sources, self.story_runs)
         blocks = cut_blocks(stream, self.n_positions)
         rng.shuffle(blocks)
         return blocks
@@ -880,7 +925,8 @@ def run_pipeline(config: TrainConfig, log: Callable[[str], None] = _log) -> Trai
         pack_stream(heldout_enc, bos_id, blank_ids, rng=None), config.n_positions, keep_partial=True
     )
     sampler = BlockSampler(
-        train_enc, bos_id, blank_ids, config.n_positions, config.micro_batch, config.seed, config.blank_line_join
+        train_enc, bos_id, blank_ids, config.n_positions, config.micro_batch, config.seed, config.blank_line_join,
+        sources=[r.get("source") for r in train_recs], story_runs=config.story_runs,
     )
     log(
         f"tokens: train {stats.train_tokens:,} ({stats.train_chars / max(stats.train_tokens, 1):.2f} chars/token), "
@@ -1006,6 +1052,13 @@ def render_training_md(result: TrainResult) -> str:
     s = result.corpus
     v = _versions()
     fence = "```"
+    if c.story_runs > 1:
+        stream_text = (f"story runs of 1 to {c.story_runs} consecutive passages of one corpus file (`source`), "
+                       f"joined by a blank line (`\"\\n\\n\"`, how the game joins the turns of a story); runs "
+                       f"shuffled every epoch (seeded), each preceded by `</s>`")
+    else:
+        stream_text = (f"passages shuffled every epoch (seeded) and concatenated, each preceded by `</s>` or, with "
+                       f"probability {c.blank_line_join}, by a blank line (`\"\\n\\n\"`)")
     hist = "\n".join(
         f"| {h['step']} | {h['train_loss']:.4f} | {h['heldout_loss']:.4f} | {math.exp(h['heldout_loss']):.2f} |"
         for h in result.history
@@ -1084,8 +1137,7 @@ parameters, stored as {{DTYPE}} safetensors.
 
 ## Training
 
-* Stream: passages shuffled every epoch (seeded) and concatenated, each preceded by `</s>` or, with
-  probability {c.blank_line_join}, by a blank line (`"\\n\\n"`, how the game separates passages); cut into
+* Stream: {stream_text}; cut into
   blocks of {c.n_positions} + 1 tokens, so every one of the {c.n_positions} positions is trained.
 * AdamW (betas {c.beta1}/{c.beta2}, weight decay {c.weight_decay} on matrices), peak learning rate
   {c.lr:g}, linear warmup {c.warmup_steps} steps, cosine decay to {c.min_lr:g} {"over the steps" if c.steps else "over the wall-clock budget (time-based, no `--steps`)"}, gradient clipping {c.grad_clip},
