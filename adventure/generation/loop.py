@@ -552,21 +552,8 @@ class Generator:
                 scores = procs(context_rows, scores)
             done: list[int] = []
             for j, row in enumerate(active):
-                row_scores, row_context = scores[j:j + 1], context_rows[j:j + 1]
-                if words is not None:
-                    token = self._sample_known(row_scores, row_context, warpers, top_k, settings.greedy, rngs[row],
-                                               words, open_run[row])
-                elif settings.greedy:
-                    token = int(torch.argmax(row_scores, dim=-1))
-                elif top_k:
-                    top_scores, top_ids = torch.topk(row_scores, top_k, dim=-1)
-                    if warpers:
-                        top_scores = warpers(row_context, top_scores)
-                    pick = torch.multinomial(torch.softmax(top_scores, dim=-1), 1, generator=rngs[row])
-                    token = int(top_ids[0, int(pick)])
-                else:
-                    warped = warpers(row_context, row_scores) if warpers else row_scores
-                    token = int(torch.multinomial(torch.softmax(warped, dim=-1), 1, generator=rngs[row]))
+                token = self._pick_token(scores[j:j + 1], context_rows[j:j + 1], warpers, top_k, settings.greedy,
+                                         rngs[row], words, open_run[row])
                 if not step:
                     ttft[row] = time.perf_counter() - t0
                 logprobs[row].append(float(torch.log_softmax(model_scores[j], dim=-1)[token]))
@@ -685,20 +672,7 @@ class Generator:
             model_scores = scores
             if procs:
                 scores = procs(context, scores)
-            if words is not None:
-                token = self._sample_known(scores, context, warpers, top_k, greedy, rng, words, open_run)
-            elif greedy:
-                token = int(torch.argmax(scores, dim=-1))
-            elif top_k:
-                top_scores, top_ids = torch.topk(scores, top_k, dim=-1)
-                if warpers:
-                    top_scores = warpers(context, top_scores)
-                pick = torch.multinomial(torch.softmax(top_scores, dim=-1), 1, generator=rng)
-                token = int(top_ids[0, int(pick)])
-            else:
-                if warpers:
-                    scores = warpers(context, scores)
-                token = int(torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=rng))
+            token = self._pick_token(scores, context, warpers, top_k, greedy, rng, words, open_run)
             if not step:
                 ttft = time.perf_counter() - t0
             if sentence_stop:
@@ -754,6 +728,24 @@ class Generator:
             seconds=time.perf_counter() - t0, ttft_seconds=ttft, retracted=retracted, seed=int(seed),
             new_tokens=len(generated), logprob=sum(logprobs[:kept]),
         )
+
+    def _pick_token(self, scores: torch.Tensor, context: torch.Tensor, warpers, top_k: int, greedy: bool,
+                    rng: torch.Generator, words: KnownWordFilter | None, open_run: str) -> int:
+        """The next token of one sequence from its processed scores ``[1, vocab]``: greedy, or warped and
+        sampled among the top-k (all tokens when top_k is 0), keeping to known words when ``words`` is set."""
+        if words is not None:
+            return self._sample_known(scores, context, warpers, top_k, greedy, rng, words, open_run)
+        if greedy:
+            return int(torch.argmax(scores, dim=-1))
+        if top_k:
+            top_scores, top_ids = torch.topk(scores, top_k, dim=-1)
+            if warpers:
+                top_scores = warpers(context, top_scores)
+            pick = torch.multinomial(torch.softmax(top_scores, dim=-1), 1, generator=rng)
+            return int(top_ids[0, int(pick)])
+        if warpers:
+            scores = warpers(context, scores)
+        return int(torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=rng))
 
     # ------------------------------------------------------------------------------------------ known words
     def _known_words(self, prompt_text: str) -> KnownWordFilter | None:
