@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from adventure.generation import Generator, SamplingSettings
-from adventure.generation.loop import GENERIC_SENTENCE_PENALTY, GenerationCancelled
+from adventure.generation.loop import GENERIC_SENTENCE_PENALTY, GenerationCancelled, GenerationResult
 from adventure.generation.stopping import first_sentence_break
 from adventure.models import load_model
 from adventure.models.presets import PRESETS
@@ -90,7 +90,7 @@ def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
         alone = alone[0]
     assert len({c.text for c in cands}) > 1  # the candidates really differ
     assert cands[0].token_ids  # (with this seed the first draw does not end the narration)
-    best = cands[max(range(4), key=lambda k: ((cands[k].finish_reason != "length"), scores[k], -k))]
+    best = cands[max(range(4), key=lambda k: (Generator._whole(cands[k]), scores[k], -k))]
     assert r.text.startswith(best.text) and best.text
     # The score is the mean log-probability in context minus the penalty times the one out of context.
     c = cands[0]
@@ -172,3 +172,14 @@ def test_the_batched_candidates_are_the_sequential_ones(bundled):
                 same += (lone.token_ids, lone.text, lone.finish_reason) == (b.token_ids, b.text, b.finish_reason) \
                     and lone.logprob == pytest.approx(b.logprob, abs=1e-3)
     assert same >= total - 1, (same, total)
+
+
+def test_a_candidate_cut_inside_a_quote_is_not_whole():
+    def result(text, finish):
+        return GenerationResult(text=text, token_ids=[5], finish_reason=finish, prompt_tokens=1, reused_tokens=0,
+                                processed_tokens=1, seconds=0.0, ttft_seconds=0.0)
+
+    assert Generator._whole(result(" 나는 문을 열었다.", "sentence_end"))
+    assert Generator._whole(result(' "가자." 그가 말했다.', "sentence"))
+    assert not Generator._whole(result(' "정말이네. 제가 오셨지요.', "sentence"))  # the budget ended mid-dialogue
+    assert not Generator._whole(result(" 나는 문을", "length"))

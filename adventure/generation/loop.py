@@ -32,7 +32,7 @@ from ..models.loader import LoadedModel
 from .detokenize import IncrementalDetokenizer
 from .lexicon import KnownWordFilter, token_pieces, trailing_run
 from .settings import SamplingSettings
-from .stopping import find_stop, first_sentence_break, stop_holdback, trim_to_sentence_end
+from .stopping import find_stop, first_sentence_break, quotes_balanced, stop_holdback, trim_to_sentence_end
 
 # Prompts longer than this are prefilled in chunks, so a cancel is noticed and peak memory stays bounded.
 PREFILL_CHUNK = 512
@@ -452,8 +452,7 @@ class Generator:
             # Whether to end is decided by the first candidate alone, a plain draw, so narrations keep the
             # length the model gives them; which sentence comes next is the best-scored one.
             scores = self._candidate_scores([r for r, _ in candidates])
-            ranked = [(r.finish_reason != "length", score, -k, r, run)
-                      for k, ((r, run), score) in enumerate(zip(candidates, scores))]
+            ranked = [(self._whole(r), score, -k, r, run) for k, ((r, run), score) in enumerate(zip(candidates, scores))]
             complete, _, _, best, run = max(ranked, key=lambda c: c[:3])  # (every run is closed already)
             if not complete and text and settings.trim_to_sentence:
                 finish = "sentence"  # out of budget mid-sentence: end on the last whole one
@@ -596,6 +595,14 @@ class Generator:
                 new_tokens=len(generated[row]), logprob=sum(logprobs[row][:kept]),
             ))
         return results
+
+    @staticmethod
+    def _whole(result: GenerationResult) -> bool:
+        """Whether a candidate is a whole unit of text: not cut by the budget, and (when the budget cut it back
+        to a sentence end) not left inside an open quote."""
+        if result.finish_reason == "length":
+            return False
+        return result.finish_reason != "sentence" or quotes_balanced(result.text)
 
     def _candidate_scores(self, results: list[GenerationResult]) -> list[float]:
         """Mean log p(candidate | context) minus GENERIC_SENTENCE_PENALTY x mean log p(candidate) alone; -inf

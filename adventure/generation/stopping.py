@@ -39,7 +39,7 @@ def strip_partial_char(text: str) -> str:
     return text.rstrip(REPLACEMENT_CHAR)
 
 
-def _quotes_balanced(text: str) -> bool:
+def quotes_balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
 
 
@@ -49,7 +49,7 @@ def last_sentence_end(text: str) -> int | None:
     if not ends:
         return None
     for end in reversed(ends):
-        if _quotes_balanced(text[:end]):
+        if quotes_balanced(text[:end]):
             return end
     return ends[-1]
 
@@ -59,7 +59,7 @@ def first_sentence_break(text: str, start: int = 0) -> int | None:
     leaves quotes balanced (a quoted line is one unit), or None. The whitespace must be there: at the very
     end of the text a mark may still turn out to be "3." of "3.5"."""
     for m in SENTENCE_END.finditer(text, max(0, start)):
-        if m.end() < len(text) and _quotes_balanced(text[:m.end()]):
+        if m.end() < len(text) and quotes_balanced(text[:m.end()]):
             return m.end()
     return None
 
