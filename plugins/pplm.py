@@ -70,7 +70,7 @@ FAITHFUL = {"iterations": 3, "window": 0, "layers": 0, "every": 1, "candidates":
 # Step sizes tuned on the bundled model (benchmarks/bench_steering.py): the fast mode perturbs far less of the
 # past (2 blocks, 5 positions, every other token), so it needs a larger step for the same effect; the
 # discriminator's gradient is much smaller than the bag's, so its normalised step is smaller.
-STEP_SIZES = {("fast", "bow"): 0.7, ("fast", "discrim"): 0.5, ("fast", "both"): 0.8,
+STEP_SIZES = {("fast", "bow"): 1.0, ("fast", "discrim"): 0.5, ("fast", "both"): 0.8,
               ("faithful", "bow"): 0.02, ("faithful", "discrim"): 0.01, ("faithful", "both"): 0.015}
 # The discriminator's push costs more fluency per unit of effect: blend in more of the plain distribution.
 GM_SCALES = {"bow": 0.8, "discrim": 0.6, "both": 0.7}
