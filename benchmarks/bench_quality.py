@@ -146,21 +146,21 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"bench_quality: bundled model, {len(SAMPLE_PROMPTS)} prompts x {len(seeds)} seeds, "
           f"{args.new_tokens} new tokens, temperature {base.temperature}")
-    print(f"\nsentence candidates: {base.sentence_candidates} per sentence vs 1 (known words on)")
-    rows = [("word pairs in the corpus", metrics["word_pair_share_candidates"], metrics["word_pair_share_on"]),
-            ("sentences not copied", metrics["novel_sentence_share_candidates"], metrics["novel_sentence_share_on"]),
-            ("narration tokens/s", params["kept_tokens_per_s_candidates"], params["kept_tokens_per_s_one"])]
-    print(f"{'metric':<26}{'candidates':>16}{'one':>10}{'ratio':>10}")
-    for name, a, b in rows:
-        print(f"{name:<26}{a:>16}{b:>10}{(a / b if b else float('nan')):>10.3f}")
-    print("\nknown-word decoding, one candidate per sentence")
-    rows = [("words in the corpus", metrics["known_word_share_on"], metrics["known_word_share_off"]),
-            ("word pairs in the corpus", metrics["word_pair_share_on"], metrics["word_pair_share_off"]),
-            ("sentences not copied", metrics["novel_sentence_share_on"], metrics["novel_sentence_share_off"]),
-            ("tokens/s", params["tokens_per_s_on"], params["tokens_per_s_off"])]
-    print(f"{'metric':<26}{'known words on':>16}{'off':>10}{'ratio':>10}")
-    for name, a, b in rows:
-        print(f"{name:<26}{a:>16}{b:>10}{(a / b if b else float('nan')):>10.3f}")
+    def table(title: str, with_: str, without: str, rows: list[tuple[str, float, float]]) -> None:
+        print(f"\n{title}")
+        print(f"{'metric':<26}{with_:>16}{without:>10}{'ratio':>10}")
+        for name, a, b in rows:
+            print(f"{name:<26}{a:>16}{b:>10}{(a / b if b else float('nan')):>10.3f}")
+
+    table(f"sentence candidates: {base.sentence_candidates} per sentence vs 1 (known words on)", "candidates", "one", [
+        ("word pairs in the corpus", metrics["word_pair_share_candidates"], metrics["word_pair_share_on"]),
+        ("sentences not copied", metrics["novel_sentence_share_candidates"], metrics["novel_sentence_share_on"]),
+        ("narration tokens/s", params["kept_tokens_per_s_candidates"], params["kept_tokens_per_s_one"])])
+    table("known-word decoding, one candidate per sentence", "known words on", "off", [
+        ("words in the corpus", metrics["known_word_share_on"], metrics["known_word_share_off"]),
+        ("word pairs in the corpus", metrics["word_pair_share_on"], metrics["word_pair_share_off"]),
+        ("sentences not copied", metrics["novel_sentence_share_on"], metrics["novel_sentence_share_off"]),
+        ("tokens/s", params["tokens_per_s_on"], params["tokens_per_s_off"])])
     for key, label in (("candidates", "the preset (sentence candidates, known words)"),
                        ("on", "one candidate, known words on"), ("off", "one candidate, known words off")):
         print(f"\nsamples, {label} (seed 0):")

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from adventure.generation import Generator, SamplingSettings
-from adventure.generation.loop import GENERIC_SENTENCE_PENALTY, GenerationCancelled, GenerationResult
+from adventure.generation.loop import GENERIC_SENTENCE_PENALTY, GenerationCancelled, GenerationResult, candidate_seed
 from adventure.generation.stopping import first_sentence_break
 from adventure.models import load_model
 from adventure.models.presets import PRESETS
@@ -20,6 +20,14 @@ PROMPT = "나는 사당의 돌 화로 앞에 무릎을 꿇었다."
 @pytest.fixture(scope="module")
 def bundled():
     return load_model("bundled", device="cpu")
+
+
+def token_logprobs(model, prefix: list[int], tokens: list[int]) -> list[float]:
+    """log p(token | prefix, earlier tokens) for each of ``tokens``, from one plain forward."""
+    with torch.inference_mode():
+        x = torch.tensor([prefix + tokens])
+        lp = torch.log_softmax(model(x).logits[0, :-1].float(), -1)
+    return [float(lp[len(prefix) - 1 + i, t]) for i, t in enumerate(tokens)]
 
 
 def narration(n: int = 4, **kw) -> SamplingSettings:
@@ -77,17 +85,17 @@ def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
     cands = []
     with torch.inference_mode():
         for k in range(4):
-            cand, _ = gen._generate_once(ids, s, (21 * 1_000_003 + k) & 0x7FFF_FFFF_FFFF_FFFF, None, None, None,
-                                         None, 0.0, sentence_stop=True)
+            cand, _ = gen._generate_once(ids, s, candidate_seed(21, 0, k), None, None, None, None, 0.0,
+                                         sentence_stop=True)
             cands.append(cand)
         scores = gen._candidate_scores(cands)
         alone = gen._mean_logprobs_alone([c.token_ids for c in cands])
-        # the batched, right-padded forward gives what each candidate alone would
-        for c, a in zip(cands, alone):
-            x = torch.tensor([[bundled.tokenizer.bos_token_id] + c.token_ids])
-            lp = torch.log_softmax(bundled.model(x).logits[0, :-1].float(), -1)
-            assert a == pytest.approx(float(lp.gather(-1, x[0, 1:, None]).mean()), abs=1e-4)
-        alone = alone[0]
+    # the batched, right-padded forward gives what each candidate alone would
+    bos = bundled.tokenizer.bos_token_id
+    for c, a in zip(cands, alone):
+        want = token_logprobs(bundled.model, [bos], c.token_ids)
+        assert a == pytest.approx(sum(want) / len(want), abs=1e-4)
+    alone = alone[0]
     assert len({c.text for c in cands}) > 1  # the candidates really differ
     assert cands[0].token_ids  # (with this seed the first draw does not end the narration)
     best = cands[max(range(4), key=lambda k: (Generator._whole(cands[k]), scores[k], -k))]
@@ -95,14 +103,9 @@ def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
     # The score is the mean log-probability in context minus the penalty times the one out of context.
     c = cands[0]
     assert scores[0] == pytest.approx(c.logprob / len(c.token_ids) - GENERIC_SENTENCE_PENALTY * alone)
-    # ... and logprob is what the model says about exactly those tokens .
+    # ... and logprob is what the model says about exactly those tokens.
     for c in cands:
-        tail = c.token_ids
-        with torch.inference_mode():
-            x = torch.tensor([ids + tail])
-            lp = torch.log_softmax(bundled.model(x).logits[0, :-1].float(), -1)
-        want = sum(float(lp[len(ids) - 1 + i, t]) for i, t in enumerate(tail))
-        assert c.logprob == pytest.approx(want, abs=1e-2)
+        assert c.logprob == pytest.approx(sum(token_logprobs(bundled.model, ids, c.token_ids)), abs=1e-2)
 
 
 def test_cancel_mid_candidates_keeps_the_cache_usable(bundled):

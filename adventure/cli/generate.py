@@ -201,14 +201,17 @@ def run(args: argparse.Namespace) -> int:
         if final != result.text:  # a plugin's output hook changed the text (the story would keep this)
             print(f"[after output hooks] {final}", file=sys.stderr)
     if args.stats:
-        decode = result.seconds - result.ttft_seconds
-        rate = (result.new_tokens - 1) / decode if result.new_tokens > 1 and decode > 0 else 0.0
         if result.candidates > 1:  # whole sentences arrive at once: the rate the reader sees
             rate = len(result.token_ids) / result.seconds if result.seconds > 0 else 0.0
-        kept = (f" ({len(result.token_ids)} kept of {result.new_tokens} sampled, "
-                f"{result.candidates} candidates per sentence)" if result.candidates > 1 else "")
+            kept = (f" ({len(result.token_ids)} kept of {result.new_tokens} sampled, "
+                    f"{result.candidates} candidates per sentence)")
+            first = "sentence"
+        else:
+            decode = result.seconds - result.ttft_seconds
+            rate = (result.new_tokens - 1) / decode if result.new_tokens > 1 and decode > 0 else 0.0
+            kept, first = "", "token"
         print(f"[{loaded.name}: finish={result.finish_reason}{kept}, {result.new_tokens} new tokens, prompt "
-              f"{result.prompt_tokens} tokens, {result.seconds:.2f} s, first {'sentence' if result.candidates > 1 else 'token'} {result.ttft_seconds:.2f} s, "
+              f"{result.prompt_tokens} tokens, {result.seconds:.2f} s, first {first} {result.ttft_seconds:.2f} s, "
               f"{rate:.1f} tokens/s, seed {result.seed}, {loaded.device}/{str(loaded.dtype).removeprefix('torch.')}]",
               file=sys.stderr)
         if session is not None and session.steer:

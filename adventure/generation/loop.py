@@ -44,6 +44,11 @@ KNOWN_WORDS_CANDIDATES = 256
 GENERIC_SENTENCE_PENALTY = 0.5
 
 
+def candidate_seed(seed: int, sentence: int, k: int) -> int:
+    """The seed of candidate ``k`` of sentence ``sentence`` in a narration seeded with ``seed``."""
+    return (seed * 1_000_003 + sentence * 1_009 + k) & 0x7FFF_FFFF_FFFF_FFFF
+
+
 class GenerationCancelled(Exception):
     """Raised by ``Generator.generate`` when its cancel event was set; the cache stays usable."""
 
@@ -364,12 +369,17 @@ class Generator:
             prompt_text = prompt if isinstance(prompt, str) else None
             if settings.sentence_candidates > 1 and not settings.greedy:
                 return self._generate_by_sentence(ids, settings, int(seed), on_text, cancel,
-                                                  extra_logits_processors, steering, t0)
+                                                  extra_logits_processors, steering, t0, prompt_text)
             result, run = self._generate_once(ids, settings, int(seed), on_text, cancel, extra_logits_processors,
                                               steering, t0, prompt_text=prompt_text)
             if run is not None:
                 run.finish(result.text)
             return result
+
+    def _budget(self, prompt_len: int, settings: SamplingSettings) -> int:
+        """New tokens one decode may sample: the last sampled token is never run, so it needs
+        prompt_len + budget - 1 <= n_ctx."""
+        return min(settings.max_new_tokens, self.n_ctx - prompt_len + 1)
 
     def _generate_once(self, ids: list[int], settings: SamplingSettings, seed: int, on_text, cancel,
                        extra_logits_processors, steering, t0: float, *, prompt_text: str | None = None,
@@ -377,9 +387,7 @@ class Generator:
         """One decode from ``ids``: (result, steering run or None). The caller commits the run (``finish``)
         when it keeps the result: a sentence candidate that loses must leave the plugins' state as it was."""
         prompt_len = len(ids)
-        # The last sampled token is never run, so budget tokens need prompt_len + budget - 1 <= n_ctx.
-        budget = min(settings.max_new_tokens, self.n_ctx - prompt_len + 1)
-        self._reserve = budget
+        budget = self._reserve = self._budget(prompt_len, settings)
         min_new = min(settings.min_new_tokens if min_new is None else min_new, budget)
         rng = torch.Generator(device=self.device)
         rng.manual_seed(int(seed))
@@ -405,7 +413,8 @@ class Generator:
         return result, run
 
     def _generate_by_sentence(self, ids: list[int], settings: SamplingSettings, seed: int, on_text, cancel,
-                              extra_logits_processors, steering, t0: float) -> GenerationResult:
+                              extra_logits_processors, steering, t0: float,
+                              prompt_text: str | None = None) -> GenerationResult:
         """Sentence candidates: sample ``settings.sentence_candidates`` versions of each sentence from the same
         context, keep the best (see GENERIC_SENTENCE_PENALTY), stream it whole, and go on from it.
 
@@ -415,8 +424,10 @@ class Generator:
         to the shared context between candidates, so a candidate costs only its own tokens.
         """
         n = settings.sentence_candidates
-        budget = min(settings.max_new_tokens, self.n_ctx - len(ids) + 1)
+        budget = self._budget(len(ids), settings)
         context = list(ids)
+        # The text of the context, for the known-word filter: decoded once, then extended by each kept sentence.
+        context_text = prompt_text if prompt_text is not None else self.decode(ids)
         kept: list[int] = []
         text = ""
         sampled = 0
@@ -429,30 +440,31 @@ class Generator:
             step_settings = settings.with_overrides(max_new_tokens=left) if left != settings.max_new_tokens \
                 else settings
             min_new = max(settings.min_new_tokens - len(kept), 0)
-            seeds = [(seed * 1_000_003 + sentence * 1_009 + k) & 0x7FFF_FFFF_FFFF_FFFF for k in range(n)]
+            seeds = [candidate_seed(seed, sentence, k) for k in range(n)]
             candidates: list[tuple[GenerationResult, object]] = []
             if steering is None:
                 # One batched decode for all the candidates: a batch of 4 costs about 1.8x one row on a CPU.
                 results = self._sentence_batch(context, step_settings, seeds, cancel, extra_logits_processors,
-                                               min_new, t0)
+                                               min_new, t0, context_text)
                 candidates = [(r, None) for r in results]
-                if not results[0].token_ids and results[0].finish_reason != "length":
-                    candidates = candidates[:1]  # the model ends the narration here
             else:
                 # Steering runs per sequence (its plugins keep per-token state), so one candidate at a time.
-                for k, cand_seed in enumerate(seeds):
+                for cand_seed in seeds:
                     result, run = self._generate_once(context, step_settings, cand_seed, None, cancel,
-                                                      extra_logits_processors, steering, t0, sentence_stop=True,
-                                                      min_new=min_new)
+                                                      extra_logits_processors, steering, t0, prompt_text=context_text,
+                                                      sentence_stop=True, min_new=min_new)
                     candidates.append((result, run))
-                    if not k and not result.token_ids and result.finish_reason != "length":
-                        break  # the model ends the narration here
-            first = first or candidates[0][0]
-            sampled += sum(r.new_tokens for r, _ in candidates)
+                    if self._ends_narration(candidates[0][0]):
+                        break  # no need for the others
             # Whether to end is decided by the first candidate alone, a plain draw, so narrations keep the
             # length the model gives them; which sentence comes next is the best-scored one.
+            if self._ends_narration(candidates[0][0]):
+                candidates = candidates[:1]
+            first = first or candidates[0][0]
+            sampled += sum(r.new_tokens for r, _ in candidates)
             scores = self._candidate_scores([r for r, _ in candidates])
-            ranked = [(self._whole(r), score, -k, r, run) for k, ((r, run), score) in enumerate(zip(candidates, scores))]
+            ranked = [(self._whole(r), score, -k, r, run)
+                      for k, ((r, run), score) in enumerate(zip(candidates, scores))]
             complete, _, _, best, run = max(ranked, key=lambda c: c[:3])  # (every run is closed already)
             if not complete and text and settings.trim_to_sentence:
                 finish = "sentence"  # out of budget mid-sentence: end on the last whole one
@@ -464,6 +476,7 @@ class Generator:
             if on_text is not None and best.text:
                 on_text(best.text)
             text += best.text
+            context_text += best.text
             kept += best.token_ids
             context += best.token_ids
             sentence += 1
@@ -502,16 +515,19 @@ class Generator:
         return text, finish, kept
 
     def _sentence_batch(self, context: list[int], settings: SamplingSettings, seeds: list[int], cancel,
-                        extra_logits_processors, min_new: int, t0: float) -> list[GenerationResult]:
+                        extra_logits_processors, min_new: int, t0: float,
+                        context_text: str | None = None) -> list[GenerationResult]:
         """One sentence from ``context`` per seed, decoded as one batch (unsteered): what ``_generate_once``
         with ``sentence_stop`` gives for each seed, in lockstep, dropping rows from the batch as they finish.
         The generator's own cache ends holding ``context``; the batch works on a copy of it."""
         prompt_len = len(context)
-        budget = min(settings.max_new_tokens, self.n_ctx - prompt_len + 1)
+        budget = self._budget(prompt_len, settings)
         min_new = min(min_new, budget)
         procs, warpers, top_k = self._sampler(settings, prompt_len, min_new, extra_logits_processors)
         stops = list(settings.stop_strings)
-        words = self._known_words(self.decode(context)) if settings.known_words else None
+        words = None
+        if settings.known_words:
+            words = self._known_words(context_text if context_text is not None else self.decode(context))
         if cancel is not None and cancel.is_set():
             raise GenerationCancelled()
         logits, reused = self._prefill(context, cancel)
@@ -524,16 +540,13 @@ class Generator:
         ids = torch.zeros((n, prompt_len + budget), dtype=torch.long, device=self.device)
         ids[:, :prompt_len] = torch.as_tensor(context, dtype=torch.long, device=self.device)
         logits = logits.expand(n, -1)
-        rngs = []
-        for sd in seeds:
-            rngs.append(torch.Generator(device=self.device))
-            rngs[-1].manual_seed(int(sd))
+        rngs = [torch.Generator(device=self.device).manual_seed(int(sd)) for sd in seeds]
         detoks = [IncrementalDetokenizer(self.tokenizer, context) for _ in seeds]
         generated: list[list[int]] = [[] for _ in seeds]
         logprobs: list[list[float]] = [[] for _ in seeds]
         finish = ["length"] * n
         stop_at: list[int | None] = [None] * n
-        ttft = [0.0] * n
+        ttft = 0.0
         open_run = [words.prompt_run if words is not None else ""] * n
         active = list(range(n))  # rows still decoding, in cache-row order
         cur = prompt_len
@@ -545,7 +558,7 @@ class Generator:
                 cache = out.past_key_values
                 logits = out.logits[:, -1, :]
             scores = logits if logits.dtype == torch.float32 else logits.float()
-            model_scores = scores
+            model_logprobs = torch.log_softmax(scores, dim=-1)  # what candidates are ranked by (temperature 1)
             context_rows = ids[active, :cur]
             if procs:
                 scores = procs(context_rows, scores)
@@ -553,9 +566,7 @@ class Generator:
             for j, row in enumerate(active):
                 token = self._pick_token(scores[j:j + 1], context_rows[j:j + 1], warpers, top_k, settings.greedy,
                                          rngs[row], words, open_run[row])
-                if not step:
-                    ttft[row] = time.perf_counter() - t0
-                logprobs[row].append(float(torch.log_softmax(model_scores[j], dim=-1)[token]))
+                logprobs[row].append(float(model_logprobs[j, token]))
                 generated[row].append(token)
                 if token in self._eos:
                     finish[row] = "eos"
@@ -577,6 +588,8 @@ class Generator:
                 if cut is not None:
                     finish[row], stop_at[row] = "sentence_end", cut
                     done.append(j)
+            if not step:
+                ttft = time.perf_counter() - t0
             cur += 1
             if done:
                 keep = [j for j in range(len(active)) if j not in done]
@@ -591,10 +604,15 @@ class Generator:
             results.append(GenerationResult(
                 text=text, token_ids=generated[row][:kept], finish_reason=reason, prompt_tokens=prompt_len,
                 reused_tokens=reused, processed_tokens=prompt_len - reused,
-                seconds=time.perf_counter() - t0, ttft_seconds=ttft[row], seed=int(seeds[row]),
+                seconds=time.perf_counter() - t0, ttft_seconds=ttft, seed=int(seeds[row]),
                 new_tokens=len(generated[row]), logprob=sum(logprobs[row][:kept]),
             ))
         return results
+
+    @staticmethod
+    def _ends_narration(result: GenerationResult) -> bool:
+        """A candidate with no text that stopped on EOS or a stop string: the model ends the narration here."""
+        return not result.token_ids and result.finish_reason != "length"
 
     @staticmethod
     def _whole(result: GenerationResult) -> bool:
