@@ -9,7 +9,7 @@ import torch
 
 from adventure.generation import Generator, SamplingSettings
 from adventure.generation.loop import GENERIC_SENTENCE_PENALTY, GenerationCancelled, GenerationResult, candidate_seed
-from adventure.generation.stopping import first_sentence_break
+from adventure.generation.stopping import first_sentence_break, quotes_well_formed
 from adventure.models import load_model
 from adventure.models.presets import PRESETS
 from adventure.steering import Plugin, SteeringSession
@@ -177,7 +177,7 @@ def test_the_batched_candidates_are_the_sequential_ones(bundled):
     assert same >= total - 1, (same, total)
 
 
-def test_a_candidate_cut_inside_a_quote_is_not_whole():
+def test_a_candidate_cut_inside_a_quote_or_with_stray_quotes_is_not_whole():
     def result(text, finish):
         return GenerationResult(text=text, token_ids=[5], finish_reason=finish, prompt_tokens=1, reused_tokens=0,
                                 processed_tokens=1, seconds=0.0, ttft_seconds=0.0)
@@ -186,3 +186,15 @@ def test_a_candidate_cut_inside_a_quote_is_not_whole():
     assert Generator._whole(result(' "가자." 그가 말했다.', "sentence"))
     assert not Generator._whole(result(' "정말이네. 제가 오셨지요.', "sentence"))  # the budget ended mid-dialogue
     assert not Generator._whole(result(" 나는 문을", "length"))
+    # quotes where the model lost track of being inside one: a "closing" quote after a space opens the next line
+    assert not Generator._whole(result(' "아무도 없다. 나는 고개를 끄덕였다. "', "sentence_end"))
+    assert not Generator._whole(result(' 그가"가자." 하고 말했다.', "sentence_end"))
+
+
+def test_quotes_well_formed_follows_how_the_corpus_writes_dialogue():
+    for good in [' "가자." 그가 말했다.', ' 그는 "글쎄," 하고 말했다.', ' "누구냐? 어서 나와!"', ' 대답은 "둘이다"였다.',
+                 '(그가 "가자."라고 했다.)', " 나는 걸었다.", ""]:
+        assert quotes_well_formed(good), good
+    for bad in [' "아무도 없다. 나는 걸었다. "', ' 문이 하나뿐이다. "무너진', ' ""', ' 그가"가자."', ' "가자 " 그가',
+                ' "가자."그리고 "']:
+        assert not quotes_well_formed(bad), bad

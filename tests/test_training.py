@@ -229,6 +229,50 @@ def test_bf16_autocast_training_learns_and_saves_float32(tmp_path):
     assert bundled._lm_loss(model, batch, "bf16").dtype == torch.float32
 
 
+def test_compiled_training_learns_and_matches_eager_loss(tmp_path):
+    """`--compile` runs the step under torch.compile and gives the eager loss; attention dropout is its own knob."""
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus)
+    cfg = bundled.TrainConfig.quick(
+        corpus=corpus, out=tmp_path / "m", n_positions=32, n_embd=32, n_layer=1, n_head=2,
+        vocab_size=300, steps=20, eval_every=10, sample_tokens=4, compile=True, dropout=0.1, attn_dropout=0.0,
+    )
+    model = bundled.build_model(cfg, 300)
+    assert model.config.attn_pdrop == 0.0 and model.config.resid_pdrop == 0.1
+    model.eval()
+    batch = torch.randint(0, 300, (2, 17))
+    compiled = bundled._compiled_loss(lambda _: None)
+    assert torch.allclose(compiled(model, batch, "fp32"), bundled._lm_loss(model, batch, "fp32"), atol=1e-4)
+
+    logs = []
+    result = bundled.run_pipeline(cfg, log=logs.append)
+    assert result.heldout_loss < result.initial_heldout_loss - 0.5
+    if result.compiled:  # a machine without a C++ compiler falls back, and says so
+        assert "torch.compile" in (tmp_path / "m" / "TRAINING.md").read_text(encoding="utf-8")
+    else:
+        assert any("training goes on uncompiled" in line for line in logs)
+
+
+def test_compile_failure_falls_back_to_eager(tmp_path, monkeypatch):
+    def broken(_log):
+        def fail(*_a, **_k):
+            raise RuntimeError("InvalidCxxCompiler: no working C++ compiler found")
+        return fail
+
+    monkeypatch.setattr(bundled, "_compiled_loss", broken)
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus)
+    cfg = bundled.TrainConfig.quick(
+        corpus=corpus, out=tmp_path / "m", n_positions=32, n_embd=16, n_layer=1, n_head=1,
+        vocab_size=300, steps=8, eval_every=8, sample_tokens=4, compile=True,
+    )
+    logs = []
+    result = bundled.run_pipeline(cfg, log=logs.append)
+    assert result.steps_done == 8 and not result.compiled
+    assert any("torch.compile failed (RuntimeError: InvalidCxxCompiler" in line for line in logs)
+    assert "torch.compile" not in (tmp_path / "m" / "TRAINING.md").read_text(encoding="utf-8")
+
+
 def test_cli_registers_train_bundled():
     import argparse
 
@@ -238,10 +282,12 @@ def test_cli_registers_train_bundled():
     sub = parser.add_subparsers()
     cli_train.register(sub)
     args = parser.parse_args(["train-bundled", "--corpus", "c", "--out", "o", "--steps", "5", "--quick",
-                              "--precision", "bf16"])
+                              "--precision", "bf16", "--compile", "--attn-dropout", "0"])
     assert args.func is cli_train.run
     cfg = cli_train.config_from_args(args)
     assert cfg.steps == 5 and cfg.out == Path("o") and cfg.n_layer == 2 and cfg.precision == "bf16"
+    assert cfg.compile is True and cfg.attn_dropout == 0.0
+    assert cli_train.config_from_args(parser.parse_args(["train-bundled", "--quick"])).compile is False
 
 
 BUNDLED = bundled.BUNDLED_DIR

@@ -32,7 +32,7 @@ from ..models.loader import LoadedModel
 from .detokenize import IncrementalDetokenizer
 from .lexicon import KnownWordFilter, token_pieces, trailing_run
 from .settings import SamplingSettings
-from .stopping import find_stop, first_sentence_break, quotes_balanced, stop_holdback, trim_to_sentence_end
+from .stopping import find_stop, first_sentence_break, quotes_well_formed, stop_holdback, trim_to_sentence_end
 
 # Prompts longer than this are prefilled in chunks, so a cancel is noticed and peak memory stays bounded.
 PREFILL_CHUNK = 512
@@ -616,11 +616,12 @@ class Generator:
 
     @staticmethod
     def _whole(result: GenerationResult) -> bool:
-        """Whether a candidate is a whole unit of text: not cut by the budget, and (when the budget cut it back
-        to a sentence end) not left inside an open quote."""
+        """Whether a candidate is a whole, well-formed unit of text: not cut by the budget, and its quotes
+        open and close where dialogue does (so not left inside an open quote either). A candidate that is
+        not whole loses to any that is, whatever the scores."""
         if result.finish_reason == "length":
             return False
-        return result.finish_reason != "sentence" or quotes_balanced(result.text)
+        return quotes_well_formed(result.text)
 
     def _candidate_scores(self, results: list[GenerationResult]) -> list[float]:
         """Mean log p(candidate | context) minus GENERIC_SENTENCE_PENALTY x mean log p(candidate) alone; -inf

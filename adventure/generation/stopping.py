@@ -43,6 +43,37 @@ def quotes_balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
 
 
+# What may stand just before a closing quote: the end of the quoted sentence (`"가자."`, `"누구냐?"`) or a
+# comma (`"글쎄," 그가 말했다`). A quoted word may also close bare when a particle follows (`"둘이다"였다`).
+_QUOTE_CLOSE_AFTER = ".?!…~,"
+
+
+def quotes_well_formed(text: str) -> bool:
+    """Whether the straight double quotes of ``text`` (which starts outside any quote) pair up the way
+    written Korean dialogue does: a quote opens at the start or after whitespace or "(", is not empty, and
+    closes after a sentence mark or comma, or right before a Hangul particle. A small model that loses track
+    of whether it is inside a quote writes ``하나뿐이다. "무너진`` (a closing quote after a space) or leaves
+    one open; both are refused by this check."""
+    inside = False
+    opened_at = -1
+    for i, ch in enumerate(text):
+        if ch != '"':
+            continue
+        before = text[i - 1] if i else ""
+        if not inside:
+            if before and not (before.isspace() or before == "("):
+                return False
+            inside, opened_at = True, i
+            continue
+        after = text[i + 1] if i + 1 < len(text) else ""
+        closes_sentence = before in _QUOTE_CLOSE_AFTER
+        closes_word = not before.isspace() and "가" <= after <= "힣"
+        if i == opened_at + 1 or not (closes_sentence or closes_word):
+            return False
+        inside = False
+    return not inside
+
+
 def last_sentence_end(text: str) -> int | None:
     """Index just past the last sentence end, preferring one that leaves quotes balanced; None if none."""
     ends = [m.end() for m in SENTENCE_END.finditer(text)]
