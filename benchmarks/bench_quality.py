@@ -18,6 +18,10 @@ notices (the samples are printed too, to read):
   word_pair_ratio_candidates_vs_one  that ÷ word_pair_share_on (one candidate, known words on)
   novel_sentence_share_candidates   sentences not copied from the corpus, with candidates
   kept_speed_ratio_candidates_vs_one  narration tokens/s a reader gets (kept tokens ÷ wall time), candidates ÷ one
+  well_formed_quotes_share_candidates / _one  share of narrations whose quotes open and close the way dialogue
+                           does (stopping.quotes_well_formed), with candidates / with one
+
+  --model FOLDER narrates with another model (a retrained one) at the bundled preset's settings.
 
     python benchmarks/bench_quality.py --quick --json /tmp/bench_quality.json
 """
@@ -39,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from adventure.generation import Generator, SamplingSettings  # noqa: E402
 from adventure.generation.lexicon import words_of  # noqa: E402
+from adventure.generation.stopping import quotes_well_formed  # noqa: E402
 from adventure.models import load_model  # noqa: E402
 from adventure.models.presets import PRESETS  # noqa: E402
 from adventure.training.bundled import SAMPLE_PROMPTS  # noqa: E402
@@ -61,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="write {'metrics': ..., 'params': ...} here")
     parser.add_argument("--corpus", default=str(ROOT / "corpus"), help="the corpus folder (train/heldout.jsonl)")
     parser.add_argument("--new-tokens", type=int, default=60)
+    parser.add_argument("--model", default="bundled",
+                        help="preset or model folder to narrate with (default: bundled; e.g. a retrained folder, to "
+                             "compare it with the shipped one at the bundled preset's settings)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--samples", type=int, default=7, help="samples to print per setting")
     args = parser.parse_args(argv)
@@ -79,14 +87,14 @@ def main(argv: list[str] | None = None) -> int:
         pairs.update(zip(w, w[1:]))
         sentences.update(s.strip() for s in SENTENCE.findall(t))
 
-    loaded = load_model("bundled", device="cpu")
+    loaded = load_model(args.model, device="cpu")
     gen = Generator(loaded)
     base = SamplingSettings(**PRESETS["bundled"].default_sampling).with_overrides(max_new_tokens=args.new_tokens)
     bos = loaded.tokenizer.bos_token_id
 
     def run(settings: SamplingSettings) -> dict:
         stats = {"words": 0, "known": 0, "pairs": 0, "known_pairs": 0, "sentences": 0, "novel": 0,
-                 "tokens": 0, "kept": 0, "seconds": 0.0, "samples": []}
+                 "tokens": 0, "kept": 0, "seconds": 0.0, "samples": [], "narrations": 0, "quotes_ok": 0}
         for seed in seeds:
             for prompt in SAMPLE_PROMPTS:
                 ids = [bos] + gen.encode(prompt)
@@ -102,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                 sents = [s.strip() for s in SENTENCE.findall(r.text)]
                 stats["sentences"] += len(sents)
                 stats["novel"] += sum(s not in sentences for s in sents)
+                stats["narrations"] += 1
+                stats["quotes_ok"] += quotes_well_formed(r.text)
                 if seed == 0:
                     stats["samples"].append((prompt, r.text))
         return stats
@@ -131,12 +141,14 @@ def main(argv: list[str] | None = None) -> int:
         "word_pair_share_candidates": round(pair_cand, 4),
         "word_pair_ratio_candidates_vs_one": round(pair_cand / pair_on, 4) if pair_on else None,
         "novel_sentence_share_candidates": round(share(cand, "novel", "sentences"), 4),
+        "well_formed_quotes_share_candidates": round(share(cand, "quotes_ok", "narrations"), 4),
+        "well_formed_quotes_share_one": round(share(on, "quotes_ok", "narrations"), 4),
         "kept_speed_ratio_candidates_vs_one": round(kept_cand / kept_on, 4),
     })
     params = {
         "quick": args.quick, "seeds": len(seeds), "prompts": len(SAMPLE_PROMPTS), "new_tokens": args.new_tokens,
         "sampling": base.model_dump(exclude={"known_words", "sentence_candidates"}), "corpus_words": len(words),
-        "sentence_candidates": base.sentence_candidates,
+        "sentence_candidates": base.sentence_candidates, "model": args.model,
         "kept_tokens_per_s_candidates": round(kept_cand, 1), "kept_tokens_per_s_one": round(kept_on, 1),
         "word_list": len(loaded.lexicon) if loaded.lexicon is not None else None,
         "tokens_per_s_on": round(tps_on, 1), "tokens_per_s_off": round(tps_off, 1),
@@ -144,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(time.perf_counter() - t_start, 1),
     }
 
-    print(f"bench_quality: bundled model, {len(SAMPLE_PROMPTS)} prompts x {len(seeds)} seeds, "
+    print(f"bench_quality: {args.model} model, {len(SAMPLE_PROMPTS)} prompts x {len(seeds)} seeds, "
           f"{args.new_tokens} new tokens, temperature {base.temperature}")
     def table(title: str, with_: str, without: str, rows: list[tuple[str, float, float]]) -> None:
         print(f"\n{title}")
@@ -155,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     table(f"sentence candidates: {base.sentence_candidates} per sentence vs 1 (known words on)", "candidates", "one", [
         ("word pairs in the corpus", metrics["word_pair_share_candidates"], metrics["word_pair_share_on"]),
         ("sentences not copied", metrics["novel_sentence_share_candidates"], metrics["novel_sentence_share_on"]),
+        ("well-formed quotes", metrics["well_formed_quotes_share_candidates"], metrics["well_formed_quotes_share_one"]),
         ("narration tokens/s", params["kept_tokens_per_s_candidates"], params["kept_tokens_per_s_one"])])
     table("known-word decoding, one candidate per sentence", "known words on", "off", [
         ("words in the corpus", metrics["known_word_share_on"], metrics["known_word_share_off"]),

@@ -142,7 +142,9 @@ def test_action_line_format(records):
             assert lines[0].startswith("> ") and len(lines[0]) > 3, r["id"]
             assert len(lines) >= 2, f"{r['id']}: action line without narration"
     share = with_action / len(records)
-    assert 0.25 <= share <= 0.55, f"share of passages with an action line: {share:.1%}"
+    # Both kinds must be well represented: narration that answers a player's action (most game turns, and
+    # since round seven most of the new story runs) and narration on its own (scene openings, choices).
+    assert 0.25 <= share <= 0.65, f"share of passages with an action line: {share:.1%}"
 
 
 def test_josa_helper():

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-# A sentence ends with . ? ! … (or 。？！, or "..."), optionally followed by closing quotes/brackets, and then
-# whitespace or the end of the text. Covers Korean endings such as 다. 요. 까? 자! and `"가자."`.
-# Requiring whitespace/end after the mark keeps "3.5" and "1.2km" from counting as sentence ends.
-_CLOSERS = "\"'”’」』)）]》〉"
-SENTENCE_END = re.compile(r"[.?!…。？！]+[" + re.escape(_CLOSERS) + r"]*(?=\s|$)")
+# SENTENCE_END: . ? ! … (or 。？！), optional closing quotes/brackets, then whitespace or the end of the text
+# (so "3.5" is no end). One definition, shared with the context manager's cut points.
+from adventure.context.korean import SENTENCE_END
+
 REPLACEMENT_CHAR = "\ufffd"
 
 
