@@ -153,7 +153,8 @@ class TrainConfig:
     n_positions: int = 512
     dropout: float = 0.1
     # Dropout on the attention probabilities; None = same as ``dropout``. On the CPU it is the costliest
-    # dropout (one mask per head per position pair): 0 makes a step ~1.3x faster.
+    # dropout (one mask per head per position pair, and it keeps attention off the fused kernel): 0 makes a
+    # step of the bundled shape ~2.2x faster (benchmarks/bench_train_step.py).
     attn_dropout: float | None = None
     # optimisation
     micro_batch: int = 4  # blocks per forward pass
@@ -178,7 +179,8 @@ class TrainConfig:
     # On CPUs with AMX/AVX512-BF16 a step is ~1.4-1.8x faster; evaluation always runs in float32.
     precision: str = "fp32"
     # torch.compile the training step (Inductor fuses the many small element-wise kernels of a small model:
-    # ~2x tokens/s on 2 CPU threads). Needs a C++ compiler; without one, training goes on uncompiled.
+    # ~1.1x on top of attention dropout 0 on 2 CPU threads). Needs a C++ compiler; without one, training goes
+    # on uncompiled.
     compile: bool = False
     sample_tokens: int = 80
     speed_tokens: int = 128  # new tokens per decode-speed run
