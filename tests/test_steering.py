@@ -459,3 +459,20 @@ def test_prepare_heads_and_vectors_on_a_tiny_corpus(gpt2, tmp_path, monkeypatch)
     assert discriminator(mc, "token") is not None and discriminator(mc, "mean")[2] == ["neutral", "horror"]
     vec, source = contrast_vectors(mc, builtin_attributes().resolve("공포"))
     assert source == "corpus" and vec.shape == (mc.n_layers, mc.d_model)
+
+
+def test_the_shipped_steering_data_belongs_to_the_shipped_model():
+    """A retrained bundled model needs `adventure plugins prepare --ship`: without it the discriminator head and
+    contrast vectors (stored under the old weights' fingerprint) are silently never found."""
+    from adventure.models.presets import bundled_model_dir
+    from adventure.steering import resources
+    from adventure.steering.session import ModelContext
+
+    if not (bundled_model_dir() / "config.json").exists():
+        pytest.skip("no bundled model in this checkout")
+    mc = ModelContext(load_model("bundled", device="cpu"))
+    shipped = resources.DATA_DIR / f"{mc.fingerprint}.safetensors"
+    assert shipped.is_file(), f"no steering data for the bundled model's fingerprint {mc.fingerprint}"
+    assert sorted(p.name for p in resources.DATA_DIR.glob("*.safetensors")) == [shipped.name]  # no stale files
+    prepared = resources.load_prepared(mc)
+    assert prepared is not None and "neutral" in prepared["labels"]
