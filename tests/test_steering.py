@@ -476,3 +476,22 @@ def test_the_shipped_steering_data_belongs_to_the_shipped_model():
     assert sorted(p.name for p in resources.DATA_DIR.glob("*.safetensors")) == [shipped.name]  # no stale files
     prepared = resources.load_prepared(mc)
     assert prepared is not None and "neutral" in prepared["labels"]
+
+
+def test_the_fingerprint_does_not_depend_on_where_the_model_folder_lies(tmp_path):
+    """An installed package (site-packages) must find the data shipped for the bundled model: the fingerprint
+    is the model, not its path. It still tells different weights apart."""
+    import shutil
+
+    from adventure.models.presets import bundled_model_dir
+    from adventure.steering.session import ModelContext
+
+    if not (bundled_model_dir() / "config.json").exists():
+        pytest.skip("no bundled model in this checkout")
+    copy = tmp_path / "elsewhere" / "bundled"
+    shutil.copytree(bundled_model_dir(), copy)
+    here, there = load_model("bundled", device="cpu"), load_model(str(copy), device="cpu")
+    assert ModelContext(here).fingerprint == ModelContext(there).fingerprint
+    with torch.no_grad():
+        there.model.transformer.h[-1].ln_1.weight.add_(0.5)
+    assert ModelContext(here).fingerprint != ModelContext(there).fingerprint

@@ -10,6 +10,7 @@ and logits plugins; PPLM then reports that it cannot run on them.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from typing import Any
 
@@ -17,6 +18,10 @@ import torch
 import torch.nn.functional as F
 
 from .bags import TokenTable
+
+# Config fields that say where and how a model was loaded, not what it is.
+_NOT_THE_MODEL = frozenset({"_name_or_path", "transformers_version", "dtype", "torch_dtype", "_commit_hash",
+                            "_attn_implementation_autoset", "_attn_implementation_internal"})
 
 
 class UnsupportedModel(RuntimeError):
@@ -79,11 +84,15 @@ class ModelContext:
     @property
     def fingerprint(self) -> str:
         """A short hash of the config and a slice of the weights: prepared steering data (discriminator heads,
-        contrast vectors) is tied to exactly this model."""
+        contrast vectors) is tied to exactly this model, wherever its folder lies (the config's path and the
+        library versions that wrote it are left out, or an installed copy would never find its shipped data)."""
         if self._fingerprint is None:
             h = hashlib.sha256()
-            h.update(self.config.to_json_string(use_diff=False).encode("utf-8") if hasattr(self.config, "to_json_string")
-                     else repr(self.config).encode())
+            if hasattr(self.config, "to_dict"):
+                fields = {k: v for k, v in self.config.to_dict().items() if k not in _NOT_THE_MODEL}
+                h.update(json.dumps(fields, sort_keys=True, default=str).encode("utf-8"))
+            else:
+                h.update(repr(self.config).encode())
             w = self.model.get_input_embeddings().weight.detach()
             h.update(w[: min(64, w.shape[0])].float().cpu().numpy().tobytes())
             last = self.blocks[-1]
