@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import pathlib
 import platform
@@ -30,20 +31,17 @@ from adventure.training import bundled  # noqa: E402
 
 
 def steps_per_second(config: bundled.TrainConfig, compile_step: bool, steps: int, warmup: int) -> float:
+    """Optimizer steps per second of the training pipeline's own step (``bundled.optimizer_step``)."""
     torch.manual_seed(0)
     model = bundled.build_model(config, 8001)
     model.train()
-    opt = torch.optim.AdamW(bundled._param_groups(model, config.weight_decay), lr=1e-3)
-    loss_fn = bundled._compiled_loss(lambda _: None) if compile_step else bundled._lm_loss
-    batch = torch.randint(0, 8001, (config.micro_batch, config.n_positions + 1))
+    opt = bundled.make_optimizer(model, config)
+    loss_fn = bundled._CompiledLoss(lambda _: None) if compile_step else bundled._lm_loss
+    batches = itertools.repeat(torch.randint(0, 8001, (config.micro_batch, config.n_positions + 1)))
     for i in range(warmup + steps):
         if i == warmup:
             t0 = time.perf_counter()
-        loss = loss_fn(model, batch, config.precision)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        bundled.optimizer_step(model, opt, batches, loss_fn, config)
     return steps / (time.perf_counter() - t0)
 
 

@@ -461,15 +461,21 @@ def test_prepare_heads_and_vectors_on_a_tiny_corpus(gpt2, tmp_path, monkeypatch)
     assert source == "corpus" and vec.shape == (mc.n_layers, mc.d_model)
 
 
-def test_the_shipped_steering_data_belongs_to_the_shipped_model():
-    """A retrained bundled model needs `adventure plugins prepare --ship`: without it the discriminator head and
-    contrast vectors (stored under the old weights' fingerprint) are silently never found."""
+@pytest.fixture
+def shipped_bundled_dir():
     from adventure.models.presets import bundled_model_dir
-    from adventure.steering import resources
-    from adventure.steering.session import ModelContext
 
     if not (bundled_model_dir() / "config.json").exists():
         pytest.skip("no bundled model in this checkout")
+    return bundled_model_dir()
+
+
+def test_the_shipped_steering_data_belongs_to_the_shipped_model(shipped_bundled_dir):
+    """A retrained bundled model needs `adventure plugins prepare --ship`: without it the discriminator head and
+    contrast vectors (stored under the old weights' fingerprint) are silently never found."""
+    from adventure.steering import resources
+    from adventure.steering.session import ModelContext
+
     mc = ModelContext(load_model("bundled", device="cpu"))
     shipped = resources.DATA_DIR / f"{mc.fingerprint}.safetensors"
     assert shipped.is_file(), f"no steering data for the bundled model's fingerprint {mc.fingerprint}"
@@ -478,18 +484,15 @@ def test_the_shipped_steering_data_belongs_to_the_shipped_model():
     assert prepared is not None and "neutral" in prepared["labels"]
 
 
-def test_the_fingerprint_does_not_depend_on_where_the_model_folder_lies(tmp_path):
+def test_the_fingerprint_does_not_depend_on_where_the_model_folder_lies(shipped_bundled_dir, tmp_path):
     """An installed package (site-packages) must find the data shipped for the bundled model: the fingerprint
     is the model, not its path. It still tells different weights apart."""
     import shutil
 
-    from adventure.models.presets import bundled_model_dir
     from adventure.steering.session import ModelContext
 
-    if not (bundled_model_dir() / "config.json").exists():
-        pytest.skip("no bundled model in this checkout")
     copy = tmp_path / "elsewhere" / "bundled"
-    shutil.copytree(bundled_model_dir(), copy)
+    shutil.copytree(shipped_bundled_dir, copy)
     here, there = load_model("bundled", device="cpu"), load_model(str(copy), device="cpu")
     assert ModelContext(here).fingerprint == ModelContext(there).fingerprint
     with torch.no_grad():

@@ -241,7 +241,7 @@ def test_compiled_training_learns_and_matches_eager_loss(tmp_path):
     assert model.config.attn_pdrop == 0.0 and model.config.resid_pdrop == 0.1
     model.eval()
     batch = torch.randint(0, 300, (2, 17))
-    compiled = bundled._compiled_loss(lambda _: None)
+    compiled = bundled._CompiledLoss(lambda _: None)
     assert torch.allclose(compiled(model, batch, "fp32"), bundled._lm_loss(model, batch, "fp32"), atol=1e-4)
 
     logs = []
@@ -254,12 +254,12 @@ def test_compiled_training_learns_and_matches_eager_loss(tmp_path):
 
 
 def test_compile_failure_falls_back_to_eager(tmp_path, monkeypatch):
-    def broken(_log):
+    def broken(_fn):
         def fail(*_a, **_k):
             raise RuntimeError("InvalidCxxCompiler: no working C++ compiler found")
         return fail
 
-    monkeypatch.setattr(bundled, "_compiled_loss", broken)
+    monkeypatch.setattr(torch, "compile", broken)
     corpus = tmp_path / "corpus"
     _write_corpus(corpus)
     cfg = bundled.TrainConfig.quick(

@@ -37,7 +37,7 @@ def strip_partial_char(text: str) -> str:
     return text.rstrip(REPLACEMENT_CHAR)
 
 
-def quotes_balanced(text: str) -> bool:
+def _quotes_balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
 
 
@@ -53,7 +53,6 @@ def quotes_well_formed(text: str) -> bool:
     of whether it is inside a quote writes ``하나뿐이다. "무너진`` (a closing quote after a space) or leaves
     one open; both are refused by this check."""
     inside = False
-    opened_at = -1
     for i, ch in enumerate(text):
         if ch != '"':
             continue
@@ -61,14 +60,12 @@ def quotes_well_formed(text: str) -> bool:
         if not inside:
             if before and not (before.isspace() or before == "("):
                 return False
-            inside, opened_at = True, i
-            continue
-        after = text[i + 1] if i + 1 < len(text) else ""
-        closes_sentence = before in _QUOTE_CLOSE_AFTER
-        closes_word = not before.isspace() and "가" <= after <= "힣"
-        if i == opened_at + 1 or not (closes_sentence or closes_word):
-            return False
-        inside = False
+        else:  # closing: not right after the opening quote (empty), and after a sentence mark or before a particle
+            after = text[i + 1] if i + 1 < len(text) else ""
+            closes_word = not before.isspace() and before != '"' and "가" <= after <= "힣"
+            if not (before in _QUOTE_CLOSE_AFTER or closes_word):
+                return False
+        inside = not inside
     return not inside
 
 
@@ -78,7 +75,7 @@ def last_sentence_end(text: str) -> int | None:
     if not ends:
         return None
     for end in reversed(ends):
-        if quotes_balanced(text[:end]):
+        if _quotes_balanced(text[:end]):
             return end
     return ends[-1]
 
@@ -88,7 +85,7 @@ def first_sentence_break(text: str, start: int = 0) -> int | None:
     leaves quotes balanced (a quoted line is one unit), or None. The whitespace must be there: at the very
     end of the text a mark may still turn out to be "3." of "3.5"."""
     for m in SENTENCE_END.finditer(text, max(0, start)):
-        if m.end() < len(text) and quotes_balanced(text[:m.end()]):
+        if m.end() < len(text) and _quotes_balanced(text[:m.end()]):
             return m.end()
     return None
 

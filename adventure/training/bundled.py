@@ -566,12 +566,51 @@ def _lm_loss(model, batch, precision: str = "fp32"):
     return F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1))
 
 
-def _compiled_loss(log: Callable[[str], None]):
-    """``_lm_loss`` under ``torch.compile``; the first step pays the compilation (about a minute)."""
+class _CompiledLoss:
+    """``_lm_loss`` under ``torch.compile`` (the first step pays the compilation, about a minute). Where Inductor
+    cannot build (no C++ toolchain) it says so once and goes on with the plain ``_lm_loss``."""
+
+    def __init__(self, log: Callable[[str], None]):
+        import torch
+
+        log("compiling the training step with torch.compile (the first step takes longer)")
+        self._compiled = torch.compile(_lm_loss)
+        self._log = log
+        self.active = True  # False once it fell back
+
+    def __call__(self, model, batch, precision: str = "fp32"):
+        if self.active:
+            try:
+                return self._compiled(model, batch, precision)
+            except Exception as exc:  # noqa: BLE001 - Inductor's build errors have no common type
+                first_line = str(exc).splitlines()[0] if str(exc) else ""
+                self._log(f"torch.compile failed ({type(exc).__name__}: {first_line}); training goes on uncompiled")
+                self.active = False
+        return _lm_loss(model, batch, precision)
+
+
+def make_optimizer(model, config: TrainConfig):
+    """AdamW with weight decay on the matrices only."""
     import torch
 
-    log("compiling the training step with torch.compile (the first step takes longer)")
-    return torch.compile(_lm_loss)
+    return torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr,
+                             betas=(config.beta1, config.beta2), eps=1e-8)
+
+
+def optimizer_step(model, opt, batches: Iterator, loss_fn, config: TrainConfig) -> float:
+    """One optimizer step over ``config.grad_accum`` micro-batches from ``batches`` (forward, backward,
+    clipping, AdamW); returns the step's mean loss. The learning rate is the caller's to set."""
+    import torch
+
+    opt.zero_grad(set_to_none=True)
+    step_loss = 0.0
+    for _ in range(config.grad_accum):
+        loss = loss_fn(model, next(batches), config.precision)
+        (loss / config.grad_accum).backward()
+        step_loss += loss.item() / config.grad_accum
+    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+    opt.step()
+    return step_loss
 
 
 def evaluate(model, blocks: Sequence[Sequence[int]], batch_size: int = 8) -> tuple[float, int]:
@@ -635,16 +674,9 @@ def train_model(
     schedule is *time-based*: the cosine decay follows the fraction of the wall-clock budget used, so it
     ends exactly at the deadline however fast the (possibly shared) CPU turns out to be.
     With ``keep_best`` the weights with the lowest held-out loss seen at an evaluation are restored."""
-    import torch
-
-    opt = torch.optim.AdamW(
-        _param_groups(model, config.weight_decay),
-        lr=config.lr,
-        betas=(config.beta1, config.beta2),
-        eps=1e-8,
-    )
+    opt = make_optimizer(model, config)
     model.train()
-    loss_fn = _compiled_loss(log) if config.compile else _lm_loss
+    loss_fn = _CompiledLoss(log) if config.compile else _lm_loss
     batches = iter(sampler)
     time_based = config.steps is None
     planned = config.steps
@@ -672,23 +704,7 @@ def train_model(
             lr = lr_at(step, planned, config)
         for group in opt.param_groups:
             group["lr"] = lr
-        opt.zero_grad(set_to_none=True)
-        step_loss = 0.0
-        for _ in range(config.grad_accum):
-            batch = next(batches)
-            try:
-                loss = loss_fn(model, batch, config.precision)
-            except Exception as exc:  # noqa: BLE001 - Inductor fails on machines without a C++ toolchain
-                if loss_fn is _lm_loss:
-                    raise
-                log(f"torch.compile failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-                    f"training goes on uncompiled")
-                loss_fn = _lm_loss
-                loss = loss_fn(model, batch, config.precision)
-            (loss / config.grad_accum).backward()
-            step_loss += loss.item() / config.grad_accum
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        opt.step()
+        step_loss = optimizer_step(model, opt, batches, loss_fn, config)
         step += 1
         result.tokens_seen += config.tokens_per_step
         window_loss += step_loss
@@ -727,7 +743,7 @@ def train_model(
             log(f"  held-out loss {hl:.4f} | ppl {math.exp(hl):.2f}{marker}")
 
     result.steps_done = step
-    result.compiled = loss_fn is not _lm_loss
+    result.compiled = isinstance(loss_fn, _CompiledLoss) and loss_fn.active
     if time_based:
         result.steps_planned = step
     result.train_seconds = time.monotonic() - t0
