@@ -486,7 +486,7 @@ def test_the_shipped_steering_data_belongs_to_the_shipped_model(shipped_bundled_
 
 def test_the_fingerprint_does_not_depend_on_where_the_model_folder_lies(shipped_bundled_dir, tmp_path):
     """An installed package (site-packages) must find the data shipped for the bundled model: the fingerprint
-    is the model, not its path. It still tells different weights apart."""
+    is the model, not its path or load dtype. It still tells different weights apart."""
     import shutil
 
     from adventure.steering.session import ModelContext
@@ -495,6 +495,10 @@ def test_the_fingerprint_does_not_depend_on_where_the_model_folder_lies(shipped_
     shutil.copytree(shipped_bundled_dir, copy)
     here, there = load_model("bundled", device="cpu"), load_model(str(copy), device="cpu")
     assert ModelContext(here).fingerprint == ModelContext(there).fingerprint
+    # Nor on the dtype it is loaded in: `--dtype bfloat16` still finds the data prepared in float32.
+    for dtype in ("bfloat16", "float16"):
+        assert ModelContext(load_model(str(copy), device="cpu", dtype=dtype)).fingerprint == \
+            ModelContext(here).fingerprint, dtype
     with torch.no_grad():
         there.model.transformer.h[-1].ln_1.weight.add_(0.5)
     assert ModelContext(here).fingerprint != ModelContext(there).fingerprint

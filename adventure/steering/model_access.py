@@ -28,6 +28,11 @@ class UnsupportedModel(RuntimeError):
     """The model's architecture is not one this helper can run piecewise."""
 
 
+def _dtype_free_bytes(t: torch.Tensor) -> bytes:
+    """The bytes of ``t`` rounded to bfloat16 (rounding is idempotent: a bfloat16 load hashes the same)."""
+    return t.detach().to(torch.bfloat16).float().cpu().numpy().tobytes()
+
+
 def find_blocks(model) -> torch.nn.ModuleList:
     for path in ("transformer.h", "model.layers", "gpt_neox.layers", "model.decoder.layers"):
         obj = model
@@ -85,7 +90,9 @@ class ModelContext:
     def fingerprint(self) -> str:
         """A short hash of the config and a slice of the weights: prepared steering data (discriminator heads,
         contrast vectors) is tied to exactly this model, wherever its folder lies (the config's path and the
-        library versions that wrote it are left out, or an installed copy would never find its shipped data)."""
+        library versions that wrote it are left out, or an installed copy would never find its shipped data).
+        The weights are hashed rounded to bfloat16, the coarsest dtype a model is loaded in, so the same model
+        loaded as float32, float16 or bfloat16 finds the same data."""
         if self._fingerprint is None:
             h = hashlib.sha256()
             if hasattr(self.config, "to_dict"):
@@ -94,10 +101,10 @@ class ModelContext:
             else:
                 h.update(repr(self.config).encode())
             w = self.model.get_input_embeddings().weight.detach()
-            h.update(w[: min(64, w.shape[0])].float().cpu().numpy().tobytes())
+            h.update(_dtype_free_bytes(w[: min(64, w.shape[0])]))
             last = self.blocks[-1]
             for p in list(last.parameters())[:2]:
-                h.update(p.detach().flatten()[:4096].float().cpu().numpy().tobytes())
+                h.update(_dtype_free_bytes(p.detach().flatten()[:4096]))
             self._fingerprint = h.hexdigest()[:16]
         return self._fingerprint
 
