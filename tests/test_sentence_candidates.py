@@ -98,7 +98,8 @@ def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
     alone = alone[0]
     assert len({c.text for c in cands}) > 1  # the candidates really differ
     assert cands[0].token_ids  # (with this seed the first draw does not end the narration)
-    best = cands[max(range(4), key=lambda k: (Generator._whole(cands[k]), scores[k], -k))]
+    best = cands[max(range(4), key=lambda k: (Generator._whole(cands[k]), not Generator._repeats(cands[k], PROMPT),
+                                              scores[k], -k))]
     assert r.text.startswith(best.text) and best.text
     # The score is the mean log-probability in context minus the penalty times the one out of context.
     c = cands[0]
@@ -198,3 +199,16 @@ def test_quotes_well_formed_follows_how_the_corpus_writes_dialogue():
     for bad in [' "아무도 없다. 나는 걸었다. "', ' 문이 하나뿐이다. "무너진', ' ""', ' 그가"가자."', ' "가자 " 그가',
                 ' "가자."그리고 "']:
         assert not quotes_well_formed(bad), bad
+
+
+def test_a_candidate_that_repeats_a_sentence_of_the_story_loses():
+    """Without an n-gram ban the model happily says a sentence it has just read again ("넉넉하지는 않아도 모자라지
+    않을 만큼 남아 있다." twice in a row, seen in play): such a candidate loses to any fresh one."""
+    def result(text):
+        return GenerationResult(text=text, token_ids=[5], finish_reason="sentence_end", prompt_tokens=1,
+                                reused_tokens=0, processed_tokens=1, seconds=0.0, ttft_seconds=0.0)
+
+    story = "나는 주머니 속 동전을 세어 본다. 넉넉하지는 않아도 모자라지 않을 만큼 남아 있다."
+    assert Generator._repeats(result(" 넉넉하지는 않아도 모자라지 않을 만큼 남아 있다."), story)
+    assert not Generator._repeats(result(" 나는 동전을 다시 주머니에 넣는다."), story)
+    assert not Generator._repeats(result(' "네."'), '"네." 그가 말했다.')  # too short to count as a repeat

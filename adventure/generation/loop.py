@@ -42,6 +42,9 @@ KNOWN_WORDS_CANDIDATES = 256
 # own: the second term holds back stock sentences that fit any story (pointwise mutual information, as in
 # MMI reranking), so the winner is the likeliest sentence *for this context*.
 GENERIC_SENTENCE_PENALTY = 0.5
+# A sentence candidate this long or longer that already stands in the story loses to a fresh one (shorter ones,
+# such as a bare "네." in dialogue, may well recur).
+REPEAT_MIN_CHARS = 8
 
 
 def candidate_seed(seed: int, sentence: int, k: int) -> int:
@@ -463,9 +466,9 @@ class Generator:
             first = first or candidates[0][0]
             sampled += sum(r.new_tokens for r, _ in candidates)
             scores = self._candidate_scores([r for r, _ in candidates])
-            ranked = [(self._whole(r), score, -k, r, run)
+            ranked = [(self._whole(r), not self._repeats(r, context_text), score, -k, r, run)
                       for k, ((r, run), score) in enumerate(zip(candidates, scores))]
-            complete, _, _, best, run = max(ranked, key=lambda c: c[:3])  # (every run is closed already)
+            complete, _, _, _, best, run = max(ranked, key=lambda c: c[:4])  # (every run is closed already)
             if not complete and text and settings.trim_to_sentence:
                 finish = "sentence"  # out of budget mid-sentence: end on the last whole one
                 break
@@ -622,6 +625,14 @@ class Generator:
         if result.finish_reason == "length":
             return False
         return quotes_well_formed(result.text)
+
+    @staticmethod
+    def _repeats(result: GenerationResult, context_text: str) -> bool:
+        """Whether a candidate sentence is already, word for word, in the story so far (this narration
+        included). The model rates a sentence it has just read as very likely, so without this a narration can
+        say the same sentence twice in a row; a repeat loses to any fresh candidate, whatever the scores."""
+        sentence = result.text.strip()
+        return len(sentence) >= REPEAT_MIN_CHARS and sentence in context_text
 
     def _candidate_scores(self, results: list[GenerationResult]) -> list[float]:
         """Mean log p(candidate | context) minus GENERIC_SENTENCE_PENALTY x mean log p(candidate) alone; -inf
