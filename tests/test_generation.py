@@ -466,23 +466,3 @@ def test_cli_models_lists_presets(capsys):
     assert main(["models"]) == 0
     assert "kogpt2" in capsys.readouterr().out
 
-
-def test_bundled_narration_may_open_with_na_neun_after_a_story_that_already_did():
-    """Regression: the bundled preset once banned repeated 3-token n-grams over the whole prompt. With its
-    tokenizer that is about one word, so a memory line starting "나는" (".", "\\n", "나는") forbade the opener the
-    model is surest of, and every narration after an action began with a broken fragment. The same prompt must
-    now open with "나는" for every seed (the model gives it ~0.99; top_p 0.8 leaves nothing else)."""
-    from adventure.models.presets import PRESETS, bundled_model_dir
-
-    if not (bundled_model_dir() / "config.json").exists():
-        pytest.skip("no bundled model in this checkout")
-    gen = Generator(load_model("bundled", device="cpu"))
-    settings = SamplingSettings(**PRESETS["bundled"].default_sampling).with_overrides(max_new_tokens=12)
-    prompt = ("나는 산골 마을 등불지기의 제자다. 큰 등불이 꺼져 안개가 밀려들고 있다.\n"
-              "나는 숲 너머 옛 사당에서 불씨를 가져와야 한다.\n\n"
-              "해가 지자 마을 광장에 안개가 밀려들었다. 나는 광장을 지나 우물가로 갔다.\n\n"
-              "> 주위를 둘러본다.\n")
-    ids = [gen.tokenizer.bos_token_id] + gen.encode(prompt)
-    for seed in range(3):
-        text = gen.generate(ids, settings, seed=seed).text
-        assert text.startswith("나는"), (seed, text)

@@ -466,9 +466,12 @@ class Generator:
             first = first or candidates[0][0]
             sampled += sum(r.new_tokens for r, _ in candidates)
             scores = self._candidate_scores([r for r, _ in candidates])
-            ranked = [(self._whole(r), not self._repeats(r, context_text), score, -k, r, run)
-                      for k, ((r, run), score) in enumerate(zip(candidates, scores))]
-            complete, _, _, _, best, run = max(ranked, key=lambda c: c[:4])  # (every run is closed already)
+            # Rank: whole before cut, fresh before repeated, then by score, then the earlier draw.
+            keys = [(self._whole(r), not self._repeats(r, context_text), score, -k)
+                    for k, ((r, _), score) in enumerate(zip(candidates, scores))]
+            pick = max(range(len(candidates)), key=keys.__getitem__)
+            best, run = candidates[pick]  # (every run is closed already)
+            complete = keys[pick][0]
             if not complete and text and settings.trim_to_sentence:
                 finish = "sentence"  # out of budget mid-sentence: end on the last whole one
                 break
