@@ -98,8 +98,7 @@ def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
     alone = alone[0]
     assert len({c.text for c in cands}) > 1  # the candidates really differ
     assert cands[0].token_ids  # (with this seed the first draw does not end the narration)
-    best = cands[max(range(4), key=lambda k: (Generator._whole(cands[k]), not Generator._repeats(cands[k], PROMPT),
-                                              scores[k], -k))]
+    best = cands[max(range(4), key=lambda k: Generator._rank_key(cands[k], scores[k], k, PROMPT))]
     assert r.text.startswith(best.text) and best.text
     # The score is the mean log-probability in context minus the penalty times the one out of context.
     c = cands[0]
@@ -212,6 +211,25 @@ def test_a_candidate_that_repeats_a_sentence_of_the_story_loses():
     assert Generator._repeats(result(" 넉넉하지는 않아도 모자라지 않을 만큼 남아 있다."), story)
     assert not Generator._repeats(result(" 나는 동전을 다시 주머니에 넣는다."), story)
     assert not Generator._repeats(result(' "네."'), '"네." 그가 말했다.')  # too short to count as a repeat
+
+
+def test_candidates_in_the_story_tense_and_without_stutter_win_over_better_scored_ones():
+    """A story told in the past does not slip into the present, and a stuttering sentence loses, even when the
+    model scores them higher; the score still decides between candidates that pass both checks."""
+    def result(text):
+        return GenerationResult(text=text, token_ids=[5], finish_reason="sentence_end", prompt_tokens=1,
+                                reused_tokens=0, processed_tokens=1, seconds=0.0, ttft_seconds=0.0)
+
+    story = "숲 어귀에 닿자 안개가 무릎까지 차올랐다.\n\n> 주위를 둘러본다.\n"
+    cands = [result(" 나는 천천히 주위를 둘러본다."),             # present: the story is past
+             result(" 나는 늪과 늪과 늪을 둘러보았다."),          # stutter
+             result(" 나는 천천히 주위를 둘러보았다."),
+             result(" 나무 사이로 바람이 불었다.")]
+    scores = [-1.0, -1.5, -2.0, -2.5]
+    keys = [Generator._rank_key(c, s, k, story) for k, (c, s) in enumerate(zip(cands, scores))]
+    assert max(range(4), key=keys.__getitem__) == 2
+    keys[3] = Generator._rank_key(cands[3], -1.9, 3, story)
+    assert max(range(4), key=keys.__getitem__) == 3
 
 
 def test_bundled_narration_may_open_with_na_neun_after_a_story_that_already_did(bundled):

@@ -118,7 +118,7 @@ BASE_ALPHABET: tuple[str, ...] = tuple(chr(c) for c in range(0x21, 0x7F)) + (
 # The bundled pack's (stories/lantern) narration prompts, as the game renders them, then two free actions in
 # the game's format: the samples in TRAINING.md are what a player of the default pack would read.
 SAMPLE_PROMPTS: tuple[str, ...] = (
-    "나는 숲 어귀에 서 있다. 기력은 3만큼 남아 있다.",
+    "나는 숲 어귀에 멈춰 서서 숨을 골랐다.",
     "나는 덫에 걸린 은빛 여우를 내려다보았다.",
     "갈림길에서 나는 어느 쪽으로 갈지 망설였다.",
     "나는 늪 한가운데에서 길을 찾으려 애썼다.",

@@ -1,0 +1,102 @@
+"""Surface checks a sentence candidate must pass to read as part of the story: same tense, no stutter.
+
+Why: a small narrator trained on passages told in the past (했다) and in the present (한다) picks a tense per
+sentence by chance, so a story told in the past can slip into the present halfway through a scene; and when
+it loses the thread it stutters a word ("늪과 늪과 늪", "주먹밥은 젖었지만 주먹밥은"). Both are plain to see in
+the text, so sentence candidates that show them lose to candidates that do not (see ``Generator``).
+
+Korean marks tense on the sentence's last verb: a past plain-form sentence ends in a syllable with the final
+consonant ㅆ before 다 (했다, 보았다, 왔다); a present one in 는다 or a syllable with the final ㄴ before 다
+(한다, 본다, 걷는다). Adjectives and 있다/없다 (차갑다, 남아 있다) carry no tense here, and neither does dialogue.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Tense = Literal["past", "present"]
+
+_HANGUL_BASE = 0xAC00
+_JONG_COUNT = 28
+_JONG_N = 4    # ㄴ
+_JONG_SS = 20  # ㅆ
+# Sentences end at . ! ? … (closing quotes and brackets may follow).
+_SENTENCE = re.compile(r"[^.!?…]*[.!?…]+[\"'”’)\]]*|[^.!?…]+$")
+_WORD = re.compile(r"[\uac00-\ud7a3]+")
+# 있다 (is, stays) and -겠다 (will, must) end in ㅆ다 without being past.
+_TENSELESS_BEFORE_DA = frozenset("있겠")
+# Stutter is counted on words of at least this many syllables, or on a one-syllable word said three times.
+STUTTER_MIN_SYLLABLES = 2
+# Words too common to count as stutter when they recur in one sentence.
+_COMMON_WORDS = frozenset({"나는", "나를", "내가", "그리고", "다시", "조금", "천천히", "하나", "한"})
+
+
+def _final_consonant(syllable: str) -> int:
+    """The index of a Hangul syllable's final consonant (0: none; -1: not a Hangul syllable)."""
+    code = ord(syllable) - _HANGUL_BASE
+    if not 0 <= code < 11172:
+        return -1
+    return code % _JONG_COUNT
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of ``text``, stripped, in order."""
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def sentence_tense(sentence: str) -> Tense | None:
+    """The tense of a narration sentence, or None when it has none to see (dialogue, adjectives, fragments)."""
+    s = sentence.strip().rstrip(".!?… ")
+    if not s or s[-1] in "\"'”’":
+        return None  # a line of dialogue: its speaker's tense, not the narration's
+    if len(s) < 2 or s[-1] != "다":
+        return None
+    before = s[-2]
+    if before == "는":
+        return "present"
+    if before in _TENSELESS_BEFORE_DA:
+        return None
+    jong = _final_consonant(before)
+    if jong == _JONG_SS:
+        return "past"
+    if jong == _JONG_N:
+        return "present"
+    return None
+
+
+def story_tense(text: str) -> Tense | None:
+    """The tense of the latest narration sentence in ``text`` that shows one (None: no such sentence).
+
+    Lines of the prompt that are not narration do not count: the player's actions ("> 숲으로 간다.", always in
+    the present) and bracketed notes ("[... 서술한다.]")."""
+    for line in reversed(text.splitlines()):
+        if line.lstrip().startswith((">", "[")):
+            continue
+        for sentence in reversed(sentences_of(line)):
+            tense = sentence_tense(sentence)
+            if tense is not None:
+                return tense
+    return None
+
+
+def keeps_tense(candidate: str, tense: Tense | None) -> bool:
+    """Whether ``candidate`` keeps the story's ``tense`` (True when either has none to compare)."""
+    if tense is None:
+        return True
+    own = sentence_tense(candidate)
+    return own is None or own == tense
+
+
+def stutters(sentence: str) -> bool:
+    """Whether a sentence says one word twice (a word of 2+ syllables) or three times (a one-syllable word),
+    outside the handful of words that recur in any sentence."""
+    counts: dict[str, int] = {}
+    for word in _WORD.findall(sentence):
+        if word in _COMMON_WORDS:
+            continue
+        counts[word] = counts.get(word, 0) + 1
+        limit = 2 if len(word) >= STUTTER_MIN_SYLLABLES else 3
+        if counts[word] >= limit:
+            return True
+    return False

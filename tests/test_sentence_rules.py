@@ -1,0 +1,53 @@
+"""Tense and stutter checks that rank sentence candidates (adventure.generation.sentence_rules)."""
+
+import pytest
+
+from adventure.generation.sentence_rules import keeps_tense, sentence_tense, sentences_of, story_tense, stutters
+
+
+@pytest.mark.parametrize("sentence, tense", [
+    ("나는 광장을 천천히 둘러보았다.", "past"),
+    ("불씨가 따뜻했다.", "past"),
+    ("여우가 숲으로 돌아갔다.", "past"),
+    ("나는 두 손을 모아 불을 붙인다.", "present"),
+    ("그는 천천히 걷는다.", "present"),
+    ("나는 숲으로 간다.", "present"),
+    ("기력은 조금 남아 있다.", None),        # 있다 ends in ㅆ다 but is not past
+    ("내일은 비가 오겠다.", None),
+    ("바람이 차갑다.", None),               # an adjective shows no tense
+    ("\"가져가라.\"", None),                # dialogue is the speaker's, not the narration's
+    ("나는 등불지기의 제자다.", None),
+    ("그리고", None),
+])
+def test_sentence_tense(sentence, tense):
+    assert sentence_tense(sentence) == tense
+
+
+def test_story_tense_skips_actions_and_notes():
+    prompt = ("나는 숲 어귀에 닿았다. 안개가 차갑다.\n\n"
+              "[조용한 분위기. 1인칭으로 서술한다.]\n[장소: 숲]\n\n> 주위를 둘러본다.\n")
+    assert story_tense(prompt) == "past"
+    assert story_tense("나는 숲에 들어선다. 바람이 분다.\n> 앉는다.\n") == "present"
+    assert story_tense("바람이 차갑다.\n") is None
+
+
+def test_keeps_tense():
+    assert keeps_tense("나는 문을 열었다.", "past")
+    assert not keeps_tense("나는 문을 연다.", "past")
+    assert not keeps_tense("나는 문을 열었다.", "present")
+    assert keeps_tense("\"어서 오너라.\"", "past")
+    assert keeps_tense("나는 문을 연다.", None)
+
+
+def test_stutters():
+    assert stutters("지도에는 늪과 늪과 늪이 그려져 있었다.")
+    assert stutters("주먹밥은 젖었지만 주먹밥은 따뜻했다.")
+    assert stutters("그 말을 듣고 그 말을 떠올렸다.")
+    assert not stutters("나는 가방에서 주먹밥을 꺼내 여우에게 내밀었다.")
+    assert not stutters("나는 다시 걸었고, 나는 다시 멈췄다.")  # common words may recur
+    assert stutters("늪 늪 늪 소리만 났다.")  # a one-syllable word three times
+    assert not stutters("물 한 모금과 물 한 모금.")
+
+
+def test_sentences_of():
+    assert sentences_of('나는 갔다. "어서 와." 그가 웃었다') == ["나는 갔다.", '"어서 와."', "그가 웃었다"]
