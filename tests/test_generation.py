@@ -16,7 +16,7 @@ from transformers.generation.logits_process import LogitsProcessor, TemperatureL
 
 from adventure.generation import (GenerationCancelled, Generator, IncrementalDetokenizer, SamplingSettings,
                                   find_stop, stop_holdback, trim_to_sentence_end)
-from adventure.generation.loop import GrowableLayer, _RangedRepetitionPenalty
+from adventure.generation.loop import GrowableLayer, _NarrationNoRepeatNGram, _RangedRepetitionPenalty
 from adventure.models import load_model
 from tiny_models import build_tiny_gpt2, build_tiny_gptj
 
@@ -113,6 +113,35 @@ def test_repetition_penalty_only_within_range():
     out = _RangedRepetitionPenalty(2.0, window=2)(ids, scores.clone())
     assert out[0, 4] == 0.5 and out[0, 5] == 0.5 and out[0, 1] == 1.0 and out[0, 3] == 1.0
     assert torch.equal(_RangedRepetitionPenalty(2.0, window=0)(ids, scores.clone())[0, 1:6], torch.full((5,), 0.5))
+
+
+def test_no_repeat_ngram_only_within_the_narration():
+    """The story before the narration may hold any n-gram: the ban covers only what the narration wrote."""
+    scores = torch.zeros(1, 10)
+    story, narration = [1, 2, 3, 9], [1, 2]        # the story has 1 2 3; the narration now ends with 1 2
+    ids = torch.tensor([story + narration])
+    assert _NarrationNoRepeatNGram(3, start=len(story))(ids, scores.clone())[0, 3] == 0.0
+    assert _NarrationNoRepeatNGram(3, start=0)(ids, scores.clone())[0, 3] == float("-inf")
+    again = torch.tensor([story + [1, 2, 3, 1, 2]])  # the narration itself said 1 2 3: no second time
+    assert _NarrationNoRepeatNGram(3, start=len(story))(again, scores.clone())[0, 3] == float("-inf")
+
+
+def test_the_sampler_bans_ngrams_from_where_the_narration_starts(gpt2):
+    """The loop's processors start the ban at the prompt's end, or at ``narration_start`` when earlier sentences
+    of the same narration are in the context (sentence candidates)."""
+    gen = Generator(gpt2)
+    s = SamplingSettings(no_repeat_ngram_size=3, repetition_penalty=1.0)
+    story, narration = [1, 2, 3, 9], [1, 2]
+    ids = torch.tensor([story + narration])
+    vocab = gen.model.config.vocab_size
+
+    def banned(prompt_len, narration_start=None):
+        procs, _, _ = gen._sampler(s, prompt_len, 0, None, narration_start)
+        return procs(ids, torch.zeros(1, vocab))[0, 3] == float("-inf")
+
+    assert not banned(len(story))                        # a narration of "1 2" so far: 3 is free
+    assert not banned(len(story) + 2, narration_start=len(story))
+    assert banned(len(story) + 2, narration_start=0)     # counting the story, "1 2 3" would repeat
 
 
 def test_constructor_processors_apply(gpt2):

@@ -176,6 +176,22 @@ class _RangedRepetitionPenalty(LogitsProcessor):
         return self.inner(input_ids, scores)
 
 
+class _NarrationNoRepeatNGram(LogitsProcessor):
+    """transformers' no-repeat n-gram ban over only the narration being written (from position ``start``).
+
+    Why not the whole context: with a small vocabulary n tokens are about one word, and the story around the
+    narration is full of the n-grams every narration needs (a line that starts "나는" bans "나는" as the next
+    opener), so a ban over the prompt forces broken wording; within one narration it still stops the loops
+    it exists for."""
+
+    def __init__(self, size: int, start: int):
+        self.inner = NoRepeatNGramLogitsProcessor(size)
+        self.start = start
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        return self.inner(input_ids[:, self.start:], scores)
+
+
 def _common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
     n = min(len(a), len(b))
     i = 0
@@ -300,9 +316,10 @@ class Generator:
             return logits[0].float().clone()
 
     # ------------------------------------------------------------------------------------------ sampling
-    def _sampler(self, settings: SamplingSettings, prompt_len: int, min_new: int,
-                 extra: list | None) -> tuple[LogitsProcessorList, LogitsProcessorList, int]:
-        """(processors on the full vocabulary, warpers, top_k) in transformers' order.
+    def _sampler(self, settings: SamplingSettings, prompt_len: int, min_new: int, extra: list | None,
+                 narration_start: int | None = None) -> tuple[LogitsProcessorList, LogitsProcessorList, int]:
+        """(processors on the full vocabulary, warpers, top_k) in transformers' order. ``narration_start``:
+        where the narration began (before ``prompt_len`` when earlier sentences of it are in the context).
 
         Penalties, plugin logit edits and the EOS ban see the whole vocabulary. Top-k then keeps k candidates,
         and temperature/top-p/typical run on those k only: the same distribution as masking the rest to -inf
@@ -312,7 +329,8 @@ class Generator:
         if settings.repetition_penalty != 1.0:
             procs.append(_RangedRepetitionPenalty(settings.repetition_penalty, settings.repetition_range))
         if settings.no_repeat_ngram_size > 0:
-            procs.append(NoRepeatNGramLogitsProcessor(settings.no_repeat_ngram_size))
+            start = prompt_len if narration_start is None else narration_start
+            procs.append(_NarrationNoRepeatNGram(settings.no_repeat_ngram_size, start))
         procs.extend(self.logits_processors)
         procs.extend(extra or [])
         if min_new > 0 and self.eos_token_ids:
@@ -387,7 +405,8 @@ class Generator:
 
     def _generate_once(self, ids: list[int], settings: SamplingSettings, seed: int, on_text, cancel,
                        extra_logits_processors, steering, t0: float, *, prompt_text: str | None = None,
-                       sentence_stop: bool = False, min_new: int | None = None):
+                       sentence_stop: bool = False, min_new: int | None = None,
+                       narration_start: int | None = None):
         """One decode from ``ids``: (result, steering run or None). The caller commits the run (``finish``)
         when it keeps the result: a sentence candidate that loses must leave the plugins' state as it was."""
         prompt_len = len(ids)
@@ -395,7 +414,8 @@ class Generator:
         min_new = min(settings.min_new_tokens if min_new is None else min_new, budget)
         rng = torch.Generator(device=self.device)
         rng.manual_seed(int(seed))
-        procs, warpers, top_k = self._sampler(settings, prompt_len, min_new, extra_logits_processors)
+        procs, warpers, top_k = self._sampler(settings, prompt_len, min_new, extra_logits_processors,
+                                              narration_start)
         stops = list(settings.stop_strings)
         detok = IncrementalDetokenizer(self.tokenizer, ids)
         words = None
@@ -449,14 +469,15 @@ class Generator:
             if steering is None:
                 # One batched decode for all the candidates: a batch of 4 costs about 1.8x one row on a CPU.
                 results = self._sentence_batch(context, step_settings, seeds, cancel, extra_logits_processors,
-                                               min_new, t0, context_text)
+                                               min_new, t0, context_text, narration_start=len(ids))
                 candidates = [(r, None) for r in results]
             else:
                 # Steering runs per sequence (its plugins keep per-token state), so one candidate at a time.
                 for cand_seed in seeds:
                     result, run = self._generate_once(context, step_settings, cand_seed, None, cancel,
                                                       extra_logits_processors, steering, t0, prompt_text=context_text,
-                                                      sentence_stop=True, min_new=min_new)
+                                                      sentence_stop=True, min_new=min_new,
+                                                      narration_start=len(ids))
                     candidates.append((result, run))
                     if self._ends_narration(candidates[0][0]):
                         break  # no need for the others
@@ -522,14 +543,16 @@ class Generator:
 
     def _sentence_batch(self, context: list[int], settings: SamplingSettings, seeds: list[int], cancel,
                         extra_logits_processors, min_new: int, t0: float,
-                        context_text: str | None = None) -> list[GenerationResult]:
+                        context_text: str | None = None,
+                        narration_start: int | None = None) -> list[GenerationResult]:
         """One sentence from ``context`` per seed, decoded as one batch (unsteered): what ``_generate_once``
         with ``sentence_stop`` gives for each seed, in lockstep, dropping rows from the batch as they finish.
         The generator's own cache ends holding ``context``; the batch works on a copy of it."""
         prompt_len = len(context)
         budget = self._budget(prompt_len, settings)
         min_new = min(min_new, budget)
-        procs, warpers, top_k = self._sampler(settings, prompt_len, min_new, extra_logits_processors)
+        procs, warpers, top_k = self._sampler(settings, prompt_len, min_new, extra_logits_processors,
+                                              narration_start)
         stops = list(settings.stop_strings)
         words = None
         if settings.known_words:

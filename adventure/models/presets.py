@@ -59,10 +59,11 @@ PRESETS: dict[str, ModelPreset] = {
         # A cooler temperature and a tighter nucleus than the big models': the small model breaks sentences
         # when it samples from its tail. top_p 0.8 raised the share of corpus-attested word pairs from 0.71 to
         # 0.81 at temperature 0.65 with no more copying (8 seeds x 5 lantern prompts; see bench_quality.py).
-        # No n-gram ban: with this tokenizer 3 tokens are about one word, and the ban covers the whole prompt,
-        # so once the story holds "...다. 나는" (or the memory a line starting "나는") a narration could no longer
-        # open with "나는" and opened with a broken fragment instead ("대장간 뒤 나는 ..."); the repetition
-        # penalty and the sentence candidates' ranking keep repeats down.
+        # No n-gram ban: with this tokenizer 3 tokens are about one word or less ("었다. 나는"), which a narration
+        # of five sentences may well need twice. (When the ban covered the whole prompt it was worse: once the
+        # story held a line starting "나는", no narration could open with "나는"; the ban now covers only the
+        # narration being written, see loop._NarrationNoRepeatNGram.) The repetition penalty and the sentence
+        # candidates' ranking keep repeats down.
         default_sampling={**NARRATION_SAMPLING, "temperature": 0.65, "top_p": 0.8,
                           "sentence_candidates": 4, "no_repeat_ngram_size": 0, "stop_strings": ["\n>", "\n\n"]},
         description="Small Korean narrator trained on the project's own corpus; works offline (default).",
