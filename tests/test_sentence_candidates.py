@@ -10,6 +10,7 @@ import torch
 from adventure.generation import Generator, SamplingSettings
 from adventure.generation.loop import GENERIC_SENTENCE_PENALTY, GenerationCancelled, GenerationResult, candidate_seed
 from adventure.generation.stopping import first_sentence_break, quotes_well_formed
+from adventure.generation.sentence_rules import lead_line
 from adventure.models import load_model
 from adventure.models.presets import PRESETS
 from adventure.steering import Plugin, SteeringSession
@@ -98,7 +99,7 @@ def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
     alone = alone[0]
     assert len({c.text for c in cands}) > 1  # the candidates really differ
     assert cands[0].token_ids  # (with this seed the first draw does not end the narration)
-    best = cands[max(range(4), key=lambda k: Generator._rank_key(cands[k], scores[k], k, PROMPT))]
+    best = cands[max(range(4), key=lambda k: Generator._rank_key(cands[k], scores[k], k, PROMPT, lead_line(PROMPT)))]
     assert r.text.startswith(best.text) and best.text
     # The score is the mean log-probability in context minus the penalty times the one out of context.
     c = cands[0]
@@ -230,6 +231,10 @@ def test_candidates_in_the_story_tense_and_without_stutter_win_over_better_score
     assert max(range(4), key=keys.__getitem__) == 2
     keys[3] = Generator._rank_key(cands[3], -1.9, 3, story)
     assert max(range(4), key=keys.__getitem__) == 3
+    # The first sentence after an action takes the action up ("주위", "둘러") before the score counts.
+    lead = "주위를 둘러본다."
+    keys = [Generator._rank_key(c, s, k, story, lead) for k, (c, s) in enumerate(zip(cands, [-1, -1.5, -2, -1.9]))]
+    assert max(range(4), key=keys.__getitem__) == 2
 
 
 def test_bundled_narration_may_open_with_na_neun_after_a_story_that_already_did(bundled):

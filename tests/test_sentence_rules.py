@@ -2,7 +2,8 @@
 
 import pytest
 
-from adventure.generation.sentence_rules import keeps_tense, sentence_tense, sentences_of, story_tense, stutters
+from adventure.generation.sentence_rules import (keeps_tense, lead_line, sentence_tense, sentences_of, story_tense,
+                                                 stutters, takes_up)
 
 
 @pytest.mark.parametrize("sentence, tense", [
@@ -51,3 +52,18 @@ def test_stutters():
 
 def test_sentences_of():
     assert sentences_of('나는 갔다. "어서 와." 그가 웃었다') == ["나는 갔다.", '"어서 와."', "그가 웃었다"]
+
+
+def test_lead_line_is_the_action_or_the_last_narration():
+    assert lead_line("나는 걸었다.\n\n> 대장장이의 모루를 두드려 본다.\n") == "대장장이의 모루를 두드려 본다."
+    assert lead_line("[장소: 사당]\n\n나는 사당의 돌 화로 앞에 무릎을 꿇었다.") == "나는 사당의 돌 화로 앞에 무릎을 꿇었다."
+    assert lead_line("\n\n") == ""
+
+
+def test_takes_up_wants_a_word_of_the_line_before():
+    lead = "대장장이의 모루를 두드려 본다."
+    assert takes_up("나는 망치로 모루를 가볍게 두드렸다.", lead)
+    assert takes_up("대장장이가 고개를 들었다.", lead)
+    assert not takes_up("나는 보자기를 풀어 바닥에 펼쳤다.", lead)
+    assert not takes_up("나는 천천히 다시 보았다.", "나는 천천히 우물을 본다.")  # filler words do not count
+    assert takes_up("나는 걸었다.", "")  # nothing to take up

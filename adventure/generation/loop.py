@@ -32,7 +32,7 @@ from ..models.loader import LoadedModel
 from .detokenize import IncrementalDetokenizer
 from .lexicon import KnownWordFilter, token_pieces, trailing_run
 from .settings import SamplingSettings
-from .sentence_rules import keeps_tense, story_tense, stutters
+from .sentence_rules import keeps_tense, lead_line, story_tense, stutters, takes_up
 from .stopping import find_stop, first_sentence_break, quotes_well_formed, stop_holdback, trim_to_sentence_end
 
 # Prompts longer than this are prefilled in chunks, so a cancel is noticed and peak memory stays bounded.
@@ -488,7 +488,8 @@ class Generator:
             first = first or candidates[0][0]
             sampled += sum(r.new_tokens for r, _ in candidates)
             scores = self._candidate_scores([r for r, _ in candidates])
-            keys = [self._rank_key(r, score, k, context_text)
+            lead = lead_line(context_text) if sentence == 0 else None
+            keys = [self._rank_key(r, score, k, context_text, lead)
                     for k, ((r, _), score) in enumerate(zip(candidates, scores))]
             pick = max(range(len(candidates)), key=keys.__getitem__)
             best, run = candidates[pick]  # (every run is closed already)
@@ -661,12 +662,15 @@ class Generator:
         return len(sentence) >= REPEAT_MIN_CHARS and sentence in context_text
 
     @classmethod
-    def _rank_key(cls, result: GenerationResult, score: float, k: int, context_text: str) -> tuple:
+    def _rank_key(cls, result: GenerationResult, score: float, k: int, context_text: str,
+                  lead: str | None = None) -> tuple:
         """How sentence candidates compare (the largest key wins): whole before cut, fresh before repeated,
-        in the story's tense before not, without stutter before with (see sentence_rules), then by score,
-        then the earlier draw."""
+        in the story's tense before not, without stutter before with, and for a narration's first sentence
+        (``lead``: the line it follows) one that takes that line up before one that does not (see
+        sentence_rules); then by score, then the earlier draw."""
         return (cls._whole(result), not cls._repeats(result, context_text),
-                keeps_tense(result.text, story_tense(context_text)), not stutters(result.text), score, -k)
+                keeps_tense(result.text, story_tense(context_text)), not stutters(result.text),
+                lead is None or takes_up(result.text, lead), score, -k)
 
     def _candidate_scores(self, results: list[GenerationResult]) -> list[float]:
         """Mean log p(candidate | context) minus GENERIC_SENTENCE_PENALTY x mean log p(candidate) alone; -inf
