@@ -20,6 +20,11 @@ notices (the samples are printed too, to read):
   kept_speed_ratio_candidates_vs_one  narration tokens/s a reader gets (kept tokens ÷ wall time), candidates ÷ one
   well_formed_quotes_share_candidates / _one  share of narrations whose quotes open and close the way dialogue
                            does (stopping.quotes_well_formed), with candidates / with one
+  tense_kept_share_candidates / _one  share of sentences that keep the tense of the story they follow
+                           (generation.sentence_rules: a story told in the past stays in the past)
+  stutter_free_share_candidates / _one  share of sentences that do not say a word twice ("늪과 늪과 늪")
+  takes_up_share_candidates / _one  share of narrations whose first sentence names something of the line
+                           before it (the action, or the scene prompt)
 
   --model FOLDER narrates with another model (a retrained one) at the bundled preset's settings.
 
@@ -43,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 from adventure.generation import Generator, SamplingSettings  # noqa: E402
 from adventure.generation.lexicon import words_of  # noqa: E402
+from adventure.generation.sentence_rules import (keeps_tense, lead_line, sentences_of, story_tense,  # noqa: E402
+                                                 stutters, takes_up)
 from adventure.generation.stopping import quotes_well_formed  # noqa: E402
 from adventure.models import load_model  # noqa: E402
 from adventure.models.presets import PRESETS  # noqa: E402
@@ -94,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def run(settings: SamplingSettings) -> dict:
         stats = {"words": 0, "known": 0, "pairs": 0, "known_pairs": 0, "sentences": 0, "novel": 0,
-                 "tokens": 0, "kept": 0, "seconds": 0.0, "samples": [], "narrations": 0, "quotes_ok": 0}
+                 "tokens": 0, "kept": 0, "seconds": 0.0, "samples": [], "narrations": 0, "quotes_ok": 0,
+                 "tense_ok": 0, "stutter_free": 0, "takes_up": 0, "all_sentences": 0}
         for seed in seeds:
             for prompt in SAMPLE_PROMPTS:
                 ids = [bos] + gen.encode(prompt)
@@ -112,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
                 stats["novel"] += sum(s not in sentences for s in sents)
                 stats["narrations"] += 1
                 stats["quotes_ok"] += quotes_well_formed(r.text)
+                tense, written = story_tense(prompt), sentences_of(r.text)
+                stats["all_sentences"] += len(written)
+                stats["tense_ok"] += sum(keeps_tense(x, tense) for x in written)
+                stats["stutter_free"] += sum(not stutters(x) for x in written)
+                stats["takes_up"] += bool(written) and takes_up(written[0], lead_line(prompt))
                 if seed == 0:
                     stats["samples"].append((prompt, r.text))
         return stats
@@ -145,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         "well_formed_quotes_share_one": round(share(on, "quotes_ok", "narrations"), 4),
         "kept_speed_ratio_candidates_vs_one": round(kept_cand / kept_on, 4),
     })
+    for name, num, den in (("tense_kept", "tense_ok", "all_sentences"), ("stutter_free", "stutter_free", "all_sentences"),
+                           ("takes_up", "takes_up", "narrations")):
+        metrics[f"{name}_share_candidates"] = round(share(cand, num, den), 4)
+        metrics[f"{name}_share_one"] = round(share(on, num, den), 4)
     params = {
         "quick": args.quick, "seeds": len(seeds), "prompts": len(SAMPLE_PROMPTS), "new_tokens": args.new_tokens,
         "sampling": base.model_dump(exclude={"known_words", "sentence_candidates"}), "corpus_words": len(words),
@@ -168,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         ("word pairs in the corpus", metrics["word_pair_share_candidates"], metrics["word_pair_share_on"]),
         ("sentences not copied", metrics["novel_sentence_share_candidates"], metrics["novel_sentence_share_on"]),
         ("well-formed quotes", metrics["well_formed_quotes_share_candidates"], metrics["well_formed_quotes_share_one"]),
+        ("tense kept", metrics["tense_kept_share_candidates"], metrics["tense_kept_share_one"]),
+        ("no stutter", metrics["stutter_free_share_candidates"], metrics["stutter_free_share_one"]),
+        ("first sentence takes up", metrics["takes_up_share_candidates"], metrics["takes_up_share_one"]),
         ("narration tokens/s", params["kept_tokens_per_s_candidates"], params["kept_tokens_per_s_one"])])
     table("known-word decoding, one candidate per sentence", "known words on", "off", [
         ("words in the corpus", metrics["known_word_share_on"], metrics["known_word_share_off"]),
