@@ -57,6 +57,7 @@ def test_sentences_of():
 def test_lead_line_is_the_action_or_the_last_narration():
     assert lead_line("나는 걸었다.\n\n> 대장장이의 모루를 두드려 본다.\n") == "대장장이의 모루를 두드려 본다."
     assert lead_line("[장소: 사당]\n\n나는 사당의 돌 화로 앞에 무릎을 꿇었다.") == "나는 사당의 돌 화로 앞에 무릎을 꿇었다."
+    assert lead_line("숲 어귀에 닿았다.\n\n[조용한 분위기.]\n[장소: 숲 어귀]\n") == "숲 어귀에 닿았다."
     assert lead_line("\n\n") == ""
 
 

@@ -120,10 +120,10 @@ def _stems(text: str) -> set[str]:
 
 def lead_line(text: str) -> str:
     """The last line of ``text`` with words in it: the player's action ("> 모루를 두드려 본다.", without the
-    marker) or the narration a scene's prompt ends with."""
+    marker) or the narration a scene's prompt ends with; bracketed notes ("[장소: 숲]") are skipped."""
     for line in reversed(text.splitlines()):
         line = line.strip()
-        if _WORD.search(line):
+        if _WORD.search(line) and not line.startswith("["):
             return line.lstrip("> ").strip()
     return ""
 
