@@ -10,7 +10,6 @@ import torch
 from adventure.generation import Generator, SamplingSettings
 from adventure.generation.loop import GENERIC_SENTENCE_PENALTY, GenerationCancelled, GenerationResult, candidate_seed
 from adventure.generation.stopping import first_sentence_break, quotes_well_formed
-from adventure.generation.sentence_rules import lead_line
 from adventure.models import load_model
 from adventure.models.presets import PRESETS
 from adventure.steering import Plugin, SteeringSession
@@ -101,7 +100,8 @@ def test_the_kept_sentence_is_the_best_scored_candidate(bundled):
     alone = alone[0]
     assert len({c.text for c in cands}) > 1  # the candidates really differ
     assert cands[0].token_ids  # (with this seed the first draw does not end the narration)
-    best = cands[max(range(4), key=lambda k: Generator._rank_key(cands[k], scores[k], k, PROMPT, lead_line(PROMPT)))]
+    rank = Generator._ranker(PROMPT, first=True)
+    best = cands[max(range(4), key=lambda k: rank(cands[k], scores[k], k))]
     assert r.text.startswith(best.text) and best.text
     # The score is the mean log-probability in context minus the penalty times the one out of context.
     c = cands[0]
@@ -180,18 +180,20 @@ def test_the_batched_candidates_are_the_sequential_ones(bundled):
     assert same >= total - 1, (same, total)
 
 
-def test_a_candidate_cut_inside_a_quote_or_with_stray_quotes_is_not_whole():
-    def result(text, finish):
-        return GenerationResult(text=text, token_ids=[5], finish_reason=finish, prompt_tokens=1, reused_tokens=0,
-                                processed_tokens=1, seconds=0.0, ttft_seconds=0.0)
+def _sentence(text: str, finish: str = "sentence_end") -> GenerationResult:
+    """A one-sentence candidate with ``text`` that stopped for ``finish`` (the ranking rules read only these)."""
+    return GenerationResult(text=text, token_ids=[5], finish_reason=finish, prompt_tokens=1, reused_tokens=0,
+                            processed_tokens=1, seconds=0.0, ttft_seconds=0.0)
 
-    assert Generator._whole(result(" 나는 문을 열었다.", "sentence_end"))
-    assert Generator._whole(result(' "가자." 그가 말했다.', "sentence"))
-    assert not Generator._whole(result(' "정말이네. 제가 오셨지요.', "sentence"))  # the budget ended mid-dialogue
-    assert not Generator._whole(result(" 나는 문을", "length"))
+
+def test_a_candidate_cut_inside_a_quote_or_with_stray_quotes_is_not_whole():
+    assert Generator._whole(_sentence(" 나는 문을 열었다.", "sentence_end"))
+    assert Generator._whole(_sentence(' "가자." 그가 말했다.', "sentence"))
+    assert not Generator._whole(_sentence(' "정말이네. 제가 오셨지요.', "sentence"))  # the budget ended mid-dialogue
+    assert not Generator._whole(_sentence(" 나는 문을", "length"))
     # quotes where the model lost track of being inside one: a "closing" quote after a space opens the next line
-    assert not Generator._whole(result(' "아무도 없다. 나는 고개를 끄덕였다. "', "sentence_end"))
-    assert not Generator._whole(result(' 그가"가자." 하고 말했다.', "sentence_end"))
+    assert not Generator._whole(_sentence(' "아무도 없다. 나는 고개를 끄덕였다. "', "sentence_end"))
+    assert not Generator._whole(_sentence(' 그가"가자." 하고 말했다.', "sentence_end"))
 
 
 def test_quotes_well_formed_follows_how_the_corpus_writes_dialogue():
@@ -206,36 +208,29 @@ def test_quotes_well_formed_follows_how_the_corpus_writes_dialogue():
 def test_a_candidate_that_repeats_a_sentence_of_the_story_loses():
     """Without an n-gram ban the model happily says a sentence it has just read again ("넉넉하지는 않아도 모자라지
     않을 만큼 남아 있다." twice in a row, seen in play): such a candidate loses to any fresh one."""
-    def result(text):
-        return GenerationResult(text=text, token_ids=[5], finish_reason="sentence_end", prompt_tokens=1,
-                                reused_tokens=0, processed_tokens=1, seconds=0.0, ttft_seconds=0.0)
-
     story = "나는 주머니 속 동전을 세어 본다. 넉넉하지는 않아도 모자라지 않을 만큼 남아 있다."
-    assert Generator._repeats(result(" 넉넉하지는 않아도 모자라지 않을 만큼 남아 있다."), story)
-    assert not Generator._repeats(result(" 나는 동전을 다시 주머니에 넣는다."), story)
-    assert not Generator._repeats(result(' "네."'), '"네." 그가 말했다.')  # too short to count as a repeat
+    assert Generator._repeats(_sentence(" 넉넉하지는 않아도 모자라지 않을 만큼 남아 있다."), story)
+    assert not Generator._repeats(_sentence(" 나는 동전을 다시 주머니에 넣는다."), story)
+    assert not Generator._repeats(_sentence(' "네."'), '"네." 그가 말했다.')  # too short to count as a repeat
 
 
 def test_candidates_in_the_story_tense_and_without_stutter_win_over_better_scored_ones():
     """A story told in the past does not slip into the present, and a stuttering sentence loses, even when the
     model scores them higher; the score still decides between candidates that pass both checks."""
-    def result(text):
-        return GenerationResult(text=text, token_ids=[5], finish_reason="sentence_end", prompt_tokens=1,
-                                reused_tokens=0, processed_tokens=1, seconds=0.0, ttft_seconds=0.0)
-
     story = "숲 어귀에 닿자 안개가 무릎까지 차올랐다.\n\n> 주위를 둘러본다.\n"
-    cands = [result(" 나는 천천히 주위를 둘러본다."),             # present: the story is past
-             result(" 나는 늪과 늪과 늪을 둘러보았다."),          # stutter
-             result(" 나는 천천히 주위를 둘러보았다."),
-             result(" 나무 사이로 바람이 불었다.")]
+    cands = [_sentence(" 나는 천천히 주위를 둘러본다."),             # present: the story is past
+             _sentence(" 나는 늪과 늪과 늪을 둘러보았다."),          # stutter
+             _sentence(" 나는 천천히 주위를 둘러보았다."),
+             _sentence(" 나무 사이로 바람이 불었다.")]
     scores = [-1.0, -1.5, -2.0, -2.5]
-    keys = [Generator._rank_key(c, s, k, story) for k, (c, s) in enumerate(zip(cands, scores))]
+    rank = Generator._ranker(story, first=False)
+    keys = [rank(c, s, k) for k, (c, s) in enumerate(zip(cands, scores))]
     assert max(range(4), key=keys.__getitem__) == 2
-    keys[3] = Generator._rank_key(cands[3], -1.9, 3, story)
+    keys[3] = rank(cands[3], -1.9, 3)
     assert max(range(4), key=keys.__getitem__) == 3
     # The first sentence after an action takes the action up ("주위", "둘러") before the score counts.
-    lead = "주위를 둘러본다."
-    keys = [Generator._rank_key(c, s, k, story, lead) for k, (c, s) in enumerate(zip(cands, [-1, -1.5, -2, -1.9]))]
+    rank = Generator._ranker(story, first=True)  # the line it follows: "주위를 둘러본다."
+    keys = [rank(c, s, k) for k, (c, s) in enumerate(zip(cands, [-1, -1.5, -2, -1.9]))]
     assert max(range(4), key=keys.__getitem__) == 2
 
 

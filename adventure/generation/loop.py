@@ -488,9 +488,8 @@ class Generator:
             first = first or candidates[0][0]
             sampled += sum(r.new_tokens for r, _ in candidates)
             scores = self._candidate_scores([r for r, _ in candidates])
-            lead = lead_line(context_text) if sentence == 0 else None
-            keys = [self._rank_key(r, score, k, context_text, lead)
-                    for k, ((r, _), score) in enumerate(zip(candidates, scores))]
+            rank = self._ranker(context_text, first=sentence == 0)
+            keys = [rank(r, score, k) for k, ((r, _), score) in enumerate(zip(candidates, scores))]
             pick = max(range(len(candidates)), key=keys.__getitem__)
             best, run = candidates[pick]  # (every run is closed already)
             complete = keys[pick][0]
@@ -662,15 +661,19 @@ class Generator:
         return len(sentence) >= REPEAT_MIN_CHARS and sentence in context_text
 
     @classmethod
-    def _rank_key(cls, result: GenerationResult, score: float, k: int, context_text: str,
-                  lead: str | None = None) -> tuple:
-        """How sentence candidates compare (the largest key wins): whole before cut, fresh before repeated,
-        in the story's tense before not, without stutter before with, and for a narration's first sentence
-        (``lead``: the line it follows) one that takes that line up before one that does not (see
-        sentence_rules); then by score, then the earlier draw."""
-        return (cls._whole(result), not cls._repeats(result, context_text),
-                keeps_tense(result.text, story_tense(context_text)), not stutters(result.text),
-                lead is None or takes_up(result.text, lead), score, -k)
+    def _ranker(cls, context_text: str, first: bool) -> Callable[[GenerationResult, float, int], tuple]:
+        """The key the candidates of one sentence are compared by (the largest wins), given the story so far:
+        whole before cut, fresh before repeated, in the story's tense before not, without stutter before with,
+        and for a narration's ``first`` sentence one that takes up the line it follows before one that does
+        not (see sentence_rules); then by score (argument 2), then the earlier draw (``k``). The story's tense
+        and that line are read once per sentence, not once per candidate."""
+        tense = story_tense(context_text)
+        lead = lead_line(context_text) if first else None
+
+        def key(result: GenerationResult, score: float, k: int) -> tuple:
+            return (cls._whole(result), not cls._repeats(result, context_text), keeps_tense(result.text, tense),
+                    not stutters(result.text), lead is None or takes_up(result.text, lead), score, -k)
+        return key
 
     def _candidate_scores(self, results: list[GenerationResult]) -> list[float]:
         """Mean log p(candidate | context) minus GENERIC_SENTENCE_PENALTY x mean log p(candidate) alone; -inf

@@ -16,8 +16,11 @@ consonant ㅆ before 다 (했다, 보았다, 왔다); a present one in 는다 or
 
 from __future__ import annotations
 
-import re
 from typing import Literal
+
+from adventure.context.korean import sentence_ends
+
+from .lexicon import HANGUL_RUN, words_of
 
 Tense = Literal["past", "present"]
 
@@ -25,9 +28,6 @@ _HANGUL_BASE = 0xAC00
 _JONG_COUNT = 28
 _JONG_N = 4    # ㄴ
 _JONG_SS = 20  # ㅆ
-# Sentences end at . ! ? … (closing quotes and brackets may follow).
-_SENTENCE = re.compile(r"[^.!?…]*[.!?…]+[\"'”’)\]]*|[^.!?…]+$")
-_WORD = re.compile(r"[\uac00-\ud7a3]+")
 # 있다 (is, stays) and -겠다 (will, must) end in ㅆ다 without being past.
 _TENSELESS_BEFORE_DA = frozenset("있겠")
 # Stutter is counted on words of at least this many syllables, or on a one-syllable word said three times.
@@ -45,8 +45,9 @@ def _final_consonant(syllable: str) -> int:
 
 
 def sentences_of(text: str) -> list[str]:
-    """The sentences of ``text``, stripped, in order."""
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    """The sentences of ``text``, stripped, in order (cut where ``korean.sentence_ends`` finds an end)."""
+    cuts = [0, *sentence_ends(text), len(text)]
+    return [part for a, b in zip(cuts, cuts[1:]) if (part := text[a:b].strip())]
 
 
 def sentence_tense(sentence: str) -> Tense | None:
@@ -96,7 +97,7 @@ def stutters(sentence: str) -> bool:
     """Whether a sentence says one word twice (a word of 2+ syllables) or three times (a one-syllable word),
     outside the handful of words that recur in any sentence."""
     counts: dict[str, int] = {}
-    for word in _WORD.findall(sentence):
+    for word in words_of(sentence):
         if word in _COMMON_WORDS:
             continue
         counts[word] = counts.get(word, 0) + 1
@@ -114,7 +115,7 @@ _FILLER_STEMS = frozenset({"나는", "내가", "나를", "본다", "한다", "�
 def _stems(text: str) -> set[str]:
     """The first two syllables of each word of two or more syllables: close enough to a stem to match a noun
     with another particle (모루를 / 모루 위에) or a verb with another ending (두드려 / 두드렸다)."""
-    stems = {w[:2] for w in _WORD.findall(text) if len(w) >= 2}
+    stems = {w[:2] for w in words_of(text) if len(w) >= 2}
     return stems - _FILLER_STEMS
 
 
@@ -123,7 +124,7 @@ def lead_line(text: str) -> str:
     marker) or the narration a scene's prompt ends with; bracketed notes ("[장소: 숲]") are skipped."""
     for line in reversed(text.splitlines()):
         line = line.strip()
-        if _WORD.search(line) and not line.startswith("["):
+        if HANGUL_RUN.search(line) and not line.startswith("["):
             return line.lstrip("> ").strip()
     return ""
 
