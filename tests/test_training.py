@@ -273,6 +273,38 @@ def test_compile_failure_falls_back_to_eager(tmp_path, monkeypatch):
     assert "torch.compile" not in (tmp_path / "m" / "TRAINING.md").read_text(encoding="utf-8")
 
 
+def test_device_resolution(monkeypatch):
+    """`--device auto` trains on a GPU only where torch sees one; `cuda` without one is a clear error."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert bundled.resolve_device("auto") == "cpu" and bundled.resolve_device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="--device cuda: torch sees no CUDA GPU"):
+        bundled.resolve_device("cuda")
+    with pytest.raises(ValueError, match="expected auto, cpu or cuda"):
+        bundled.resolve_device("tpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert bundled.resolve_device("auto") == "cuda" and bundled.resolve_device("cpu") == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_pipeline_trains_on_the_gpu_and_saves_cpu_weights(tmp_path):
+    """On a GPU the step runs there (bf16 autocast too); the saved folder, samples and speed are the CPU's."""
+    from transformers import AutoModelForCausalLM
+
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus)
+    cfg = bundled.TrainConfig.quick(
+        corpus=corpus, out=tmp_path / "m", n_positions=64, n_embd=32, n_layer=1, n_head=2,
+        vocab_size=400, steps=30, eval_every=15, sample_tokens=4, precision="bf16", device="cuda",
+    )
+    logs: list[str] = []
+    result = bundled.run_pipeline(cfg, log=logs.append)
+    assert result.heldout_loss < result.initial_heldout_loss - 0.5
+    assert result.device == torch.cuda.get_device_name() and any("training on " + result.device in l for l in logs)
+    assert "trained on " + result.device in (tmp_path / "m" / "TRAINING.md").read_text(encoding="utf-8")
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "m", local_files_only=True)
+    assert next(model.parameters()).device.type == "cpu"
+
+
 def test_cli_registers_train_bundled():
     import argparse
 
@@ -288,6 +320,8 @@ def test_cli_registers_train_bundled():
     assert cfg.steps == 5 and cfg.out == Path("o") and cfg.n_layer == 2 and cfg.precision == "bf16"
     assert cfg.compile is True and cfg.attn_dropout == 0.0
     assert cli_train.config_from_args(parser.parse_args(["train-bundled", "--quick"])).compile is False
+    assert cfg.device == "auto"
+    assert cli_train.config_from_args(parser.parse_args(["train-bundled", "--device", "cpu"])).device == "cpu"
 
 
 BUNDLED = bundled.BUNDLED_DIR

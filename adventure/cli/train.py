@@ -50,6 +50,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--compile", action="store_true", default=None,
                    help="torch.compile the training step (~1.1x faster on a CPU; needs a C++ compiler, else it is skipped)")
     g.add_argument("--dtype", choices=["auto", "float32", "float16"], default=None)
+    g.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None,
+                   help="where to train (default auto: a CUDA GPU when torch sees one, else the CPU); "
+                        "samples and decode speed are always measured on the CPU")
     g.add_argument("--story-runs", type=int, default=None, metavar="N",
                    help=f"join up to N consecutive passages of one corpus file with blank lines, as the game "
                         f"joins the turns of a story (default {d.story_runs}; 1 = single passages)")
@@ -73,6 +76,7 @@ _OVERRIDES = {
     "threads": "threads",
     "precision": "precision",
     "dtype": "dtype",
+    "device": "device",
     "minutes": "minutes",
     "steps": "steps",
     "story_runs": "story_runs",

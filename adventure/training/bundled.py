@@ -182,6 +182,9 @@ class TrainConfig:
     # ~1.1x on top of attention dropout 0 on 2 CPU threads). Needs a C++ compiler; without one, training goes
     # on uncompiled.
     compile: bool = False
+    # "auto": the GPU when torch sees one (CUDA), else the CPU. Samples and the decode-speed figures are always
+    # taken on the CPU, where the game runs the model.
+    device: str = "auto"
     sample_tokens: int = 80
     speed_tokens: int = 128  # new tokens per decode-speed run
     dtype: str = "auto"  # "auto": fp32 when the folder fits in MAX_BUNDLE_BYTES, else fp16
@@ -259,6 +262,7 @@ class TrainResult:
     folder_bytes: int = 0
     dtype: str = "float32"
     out: Path | None = None
+    device: str = "cpu"  # where training ran: "cpu" or the GPU's name
 
 
 def _log(msg: str, stream=None) -> None:
@@ -556,12 +560,25 @@ def lr_at(step: int, total: int, config: TrainConfig) -> float:
     return lr_schedule(step, (step - config.warmup_steps) / span, config)
 
 
+def resolve_device(name: str) -> str:
+    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; ``cuda`` without one is a clear error."""
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no CUDA GPU here (use --device cpu or auto)")
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"--device {name}: expected auto, cpu or cuda")
+    return name
+
+
 def _lm_loss(model, batch, precision: str = "fp32"):
     import torch
     import torch.nn.functional as F
 
     inputs, targets = batch[:, :-1], batch[:, 1:]
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+    with torch.autocast(batch.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
         logits = model(input_ids=inputs).logits
     return F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1))
 
@@ -602,10 +619,11 @@ def optimizer_step(model, opt, batches: Iterator, loss_fn, config: TrainConfig) 
     clipping, AdamW); returns the step's mean loss. The learning rate is the caller's to set."""
     import torch
 
+    device = next(model.parameters()).device
     opt.zero_grad(set_to_none=True)
     step_loss = 0.0
     for _ in range(config.grad_accum):
-        loss = loss_fn(model, next(batches), config.precision)
+        loss = loss_fn(model, next(batches).to(device, non_blocking=True), config.precision)
         (loss / config.grad_accum).backward()
         step_loss += loss.item() / config.grad_accum
     torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -620,6 +638,7 @@ def evaluate(model, blocks: Sequence[Sequence[int]], batch_size: int = 8) -> tup
 
     was_training = model.training
     model.eval()
+    device = next(model.parameters()).device
     total, count = 0.0, 0
     with torch.no_grad():
         by_len: dict[int, list] = {}
@@ -627,7 +646,7 @@ def evaluate(model, blocks: Sequence[Sequence[int]], batch_size: int = 8) -> tup
             by_len.setdefault(len(b), []).append(b)
         for same in by_len.values():
             for i in range(0, len(same), batch_size):
-                batch = torch.tensor(same[i : i + batch_size], dtype=torch.long)
+                batch = torch.tensor(same[i : i + batch_size], dtype=torch.long, device=device)
                 logits = model(input_ids=batch[:, :-1]).logits
                 loss = F.cross_entropy(
                     logits.reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1), reduction="sum"
@@ -976,13 +995,16 @@ def run_pipeline(config: TrainConfig, log: Callable[[str], None] = _log) -> Trai
         f"held-out {stats.heldout_tokens:,}; {sampler.blocks_per_epoch} blocks of {config.n_positions} per epoch"
     )
 
+    device = resolve_device(config.device)
+    result.device = torch.cuda.get_device_name() if device == "cuda" else "cpu"
     torch.manual_seed(config.seed)
-    model = build_model(config, len(hf_tok), bos_id, hf_tok.pad_token_id)
+    model = build_model(config, len(hf_tok), bos_id, hf_tok.pad_token_id).to(device)
     result.n_params = sum(p.numel() for p in model.parameters())
     result.vocab_size = len(hf_tok)
     log(
         f"model: GPT-2 {config.n_layer} layers x {config.n_embd} wide, {config.n_head} heads, "
-        f"n_positions {config.n_positions}, {result.n_params / 1e6:.2f}M parameters (tied embeddings)"
+        f"n_positions {config.n_positions}, {result.n_params / 1e6:.2f}M parameters (tied embeddings); "
+        f"training on {result.device}"
     )
 
     t = time.monotonic()
@@ -996,6 +1018,7 @@ def run_pipeline(config: TrainConfig, log: Callable[[str], None] = _log) -> Trai
     train_model(model, sampler, heldout_blocks, config, deadline_total - reserve, result, log)
 
     hl, n_targets = evaluate(model, heldout_blocks)
+    model.to("cpu")  # samples and decode speed are the CPU's, where the game runs the model
     result.heldout_loss = hl
     result.heldout_ppl = math.exp(hl)
     result.heldout_nats_per_char = hl * n_targets / max(stats.heldout_chars, 1)
@@ -1038,6 +1061,7 @@ def summary_dict(result: TrainResult) -> dict:
         "steps_planned": result.steps_planned,
         "stopped_by_budget": result.stopped_by_budget,
         "compiled": result.compiled,
+        "device": result.device,
         "best_step": result.best_step,
         "epochs": round(result.epochs, 3),
         "tokens_seen": result.tokens_seen,
@@ -1080,7 +1104,7 @@ choice there; the weights then differ in the last bits (thread count changes sum
 
 
 COMPILE_NOTE = "; the training step ran under `torch.compile` (`--compile`)"
-PRECISION_NOTE = (", forward passes under CPU bfloat16 autocast (`--precision bf16`; weights, gradients and AdamW "
+PRECISION_NOTE = (", forward passes under bfloat16 autocast (`--precision bf16`; weights, gradients and AdamW "
                   "state stay float32, held-out evaluation runs in float32)")
 
 
@@ -1121,10 +1145,15 @@ def render_training_md(result: TrainResult) -> str:
         if result.stopped_by_budget
         else f"{result.steps_done} steps"
     )
+    on_gpu = result.device not in ("", "cpu")
+    where = f"a GPU ({result.device})" if on_gpu else "the CPU"
+    hardware = (f"trained on {result.device} (`--device {c.device}`; GPU kernels are not bit-reproducible, so a rerun "
+                f"matches in its figures, not its last bits)" if on_gpu
+                else f"{c.threads} CPU thread{'s' if c.threads > 1 else ''}")
     return f"""# The bundled Korean GPT-2
 
 This folder is the small Korean narrator that ships inside the package and works offline
-(preset `bundled`). It was trained from scratch, on the CPU, only on the project's own corpus
+(preset `bundled`). It was trained from scratch, on {where}, only on the project's own corpus
 (`corpus/train.jsonl`), by `adventure/training/bundled.py`. Load it with
 
 {fence}python
@@ -1141,7 +1170,7 @@ AutoTokenizer.from_pretrained(folder, local_files_only=True)
 Same corpus + same seed + same versions + same thread count gives the same weights
 (`--steps` fixes the schedule; without it the step count is whatever fits the `--minutes` budget on the
 machine, so it varies). Versions used: Python {v['python']}, torch {v['torch']}, transformers
-{v['transformers']}, tokenizers {v['tokenizers']}; {c.threads} CPU thread{'s' if c.threads > 1 else ''}; seed {c.seed}.
+{v['transformers']}, tokenizers {v['tokenizers']}; {hardware}; seed {c.seed}.
 {THREADS_NOTE if c.threads == 1 else ""}
 ## Corpus
 
@@ -1202,7 +1231,7 @@ parameters, stored as {{DTYPE}} safetensors.
 
 * Held-out (`corpus/heldout.jsonl`, passages joined by `</s>`): loss **{result.heldout_loss:.4f}** nats/token,
   perplexity **{result.heldout_ppl:.2f}** ({result.heldout_nats_per_char:.4f} nats per character).
-* Decoding speed (greedy, KV cache, batch 1, {c.speed_tokens} new tokens, best of 3 runs on the shared training machine): {decode}.
+* Decoding speed (greedy, KV cache, batch 1, {c.speed_tokens} new tokens, best of 3 runs on the training machine's CPU): {decode}.
 
 ## Generation
 
