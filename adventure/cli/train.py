@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--positions", type=int, default=None, help="n_positions (context length)")
     g.add_argument("--dropout", type=float, default=None)
     g.add_argument("--attn-dropout", type=float, default=None,
-                   help="dropout on attention probabilities (default: same as --dropout; 0 is ~2x faster on a CPU)")
+                   help=f"dropout on attention probabilities (default {d.attn_dropout:g}; 0 is ~2x faster on a CPU)")
     g.add_argument("--lr", type=float, default=None, help="peak learning rate")
     g.add_argument("--min-lr", type=float, default=None)
     g.add_argument("--warmup", type=int, default=None, help="warmup steps")

@@ -138,7 +138,8 @@ MAX_BUNDLE_BYTES = 40 * 1024 * 1024
 
 @dataclass
 class TrainConfig:
-    """Everything that decides the model. Defaults are the shipped model's settings."""
+    """Everything that decides the model. Defaults are the shipped model's shape and optimisation (its
+    TRAINING.md has the exact command, with the step count and precision)."""
 
     corpus: Path = Path("corpus")
     out: Path = BUNDLED_DIR
@@ -147,21 +148,21 @@ class TrainConfig:
     vocab_size: int = 8000
     min_frequency: int = 2
     # model (GPT-2)
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 256
+    n_layer: int = 6
+    n_head: int = 5
+    n_embd: int = 320
     n_positions: int = 512
     dropout: float = 0.1
     # Dropout on the attention probabilities; None = same as ``dropout``. On the CPU it is the costliest
     # dropout (one mask per head per position pair, and it keeps attention off the fused kernel): 0 makes a
     # step of the bundled shape ~2.2x faster (benchmarks/bench_train_step.py).
-    attn_dropout: float | None = None
+    attn_dropout: float | None = 0.0
     # optimisation
     micro_batch: int = 4  # blocks per forward pass
     grad_accum: int = 1  # forward passes per optimizer step
     lr: float = 2e-3
     min_lr: float = 1e-4
-    warmup_steps: int = 50
+    warmup_steps: int = 100
     weight_decay: float = 0.1
     beta1: float = 0.9
     beta2: float = 0.95
@@ -171,7 +172,7 @@ class TrainConfig:
     blank_line_join: float = 0.5  # (only with story_runs 1)
     story_runs: int = 4  # longest run of consecutive passages of one source file in the stream; 1 = off
     # bookkeeping
-    eval_every: int = 100
+    eval_every: int = 500
     log_every: int = 10
     keep_best: bool = True
     threads: int = 2
