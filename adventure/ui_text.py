@@ -267,6 +267,9 @@ STRINGS.update({
     "steering.unknown_attribute": "'{name}'은(는) 모르는 분위기 속성입니다 (아는 속성: {known}).",
     "steering.unknown_method": "'{name}'(이)라는 조절 방식(플러그인)은 없습니다.",
     "steering.unhandled": "'{name}' 속성을 조절할 수 있는 플러그인이 켜져 있지 않습니다.",
+    "steering.no_vector": "'{name}' 분위기에는 활성화 조절에 쓸 대조 벡터가 없어 이 방식으로는 조절하지 않습니다.",
+    "steering.vector_from_sentences": ("'{name}' 분위기: 이 모델용으로 준비된 벡터가 없어 예시 문장으로 조절합니다 "
+                                       "('adventure plugins prepare'로 준비하면 더 잘 맞습니다)."),
     "plugins.header": "플러그인",
     "plugins.none": "찾은 플러그인이 없습니다.",
 })

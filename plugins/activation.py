@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from adventure.steering.api import Plugin
 from adventure.steering.helpers import contrast_vectors
+from adventure.ui_text import t
 
 
 class ActivationAddition(Plugin):
@@ -32,8 +33,15 @@ class ActivationAddition(Plugin):
         for name, strength in turn.steer.items():
             vec, source = contrast_vectors(mc, turn.attributes[name])
             if vec is None:
-                turn.notice(f"activation: no contrast vector for {name}")
+                turn.notice(t("steering.no_vector", name=name))
                 continue
+            if source == "sentences":
+                # Said once per game (the state is saved with it): the weaker vector is a fact of this model
+                # folder, not of the turn, and the fix is a command, not a setting.
+                told = turn.state.setdefault("told_sentence_vectors", [])
+                if name not in told:
+                    told.append(name)
+                    turn.notice(t("steering.vector_from_sentences", name=name))
             layer = int(turn.param(name, self.name, "layer", mc.n_layers // 2)) % mc.n_layers
             coeff = float(turn.param(name, self.name, "coeff", 0.75))
             add = (coeff * strength) * vec[layer]

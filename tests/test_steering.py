@@ -154,7 +154,24 @@ def test_steering_changes_the_output(loaded):
         sess = session(loaded, {"공포": 1.0}, [method])
         out = gen.generate(PROMPT, settings(), seed=7, steering=sess)
         assert out.token_ids != base.token_ids, method
-        assert sess.notices == [], sess.notices
+        if method == "activation":  # nothing is prepared for a tiny model: its vector comes from the sentences
+            assert len(sess.notices) == 1 and "공포" in sess.notices[0] and "plugins prepare" in sess.notices[0]
+        else:
+            assert sess.notices == [], sess.notices
+
+
+def test_the_sentence_vector_notice_comes_once_per_game(gpt2):
+    """Activation steering without prepared vectors says so on the first steered turn only (the plugin's
+    saved state remembers it), and again for another attribute."""
+    gen = Generator(gpt2)
+    saved, notices = {}, []
+    for turn, steer in enumerate([{"공포": 1.0}, {"공포": 0.5}, {"공포": 1.0, "전투": 1.0}]):
+        sess = SteeringSession.for_request(steer, gpt2, methods=["activation"], state=saved,
+                                           on_notice=notices.append)
+        gen.generate(PROMPT, settings(4), seed=turn, steering=sess)
+        saved = sess.snapshot()
+        json.dumps(saved)
+    assert len(notices) == 2 and "공포" in notices[0] and "전투" in notices[1]
 
 
 @pytest.mark.parametrize("opts", [{"layers": 1}, {"layers": 0, "candidates": 0}, {"candidates": 16},
