@@ -173,6 +173,13 @@ def test_the_sentence_vector_notice_comes_once_per_game(gpt2):
         json.dumps(saved)
     assert len(notices) == 2 and "공포" in notices[0] and "전투" in notices[1]
 
+    # sentence candidates run one narration's session once per sentence (begin_turn each time): still one line
+    notices.clear()
+    sess = SteeringSession.for_request({"미스터리": 1.0}, gpt2, methods=["activation"], on_notice=notices.append)
+    for seed in (1, 2):
+        gen.generate(PROMPT, settings(4), seed=seed, steering=sess)
+    assert len(notices) == 1 and "미스터리" in notices[0] and sess.notices == notices
+
 
 @pytest.mark.parametrize("opts", [{"layers": 1}, {"layers": 0, "candidates": 0}, {"candidates": 16},
                                   {"preset": "faithful"}])

@@ -96,6 +96,10 @@ class SteeringSession:
 
     # ------------------------------------------------------------------------------------------ notices/state
     def _notice(self, message: str) -> None:
+        # One narration may run the plugins' turn hooks several times (sentence candidates start a steered
+        # decode per sentence): the same line twice in one narration tells the player nothing new.
+        if message in self.notices:
+            return
         self.notices.append(message)
         if self.on_notice is not None:
             try:
