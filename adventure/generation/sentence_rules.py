@@ -70,13 +70,18 @@ def sentence_tense(sentence: str) -> Tense | None:
     return None
 
 
+def _is_note(line: str) -> bool:
+    """A bracketed line the game adds to the prompt (author's note, "[장소: 숲]"): not part of the story."""
+    return line.lstrip().startswith("[")
+
+
 def story_tense(text: str) -> Tense | None:
     """The tense of the latest narration sentence in ``text`` that shows one (None: no such sentence).
 
     Lines of the prompt that are not narration do not count: the player's actions ("> 숲으로 간다.", always in
     the present) and bracketed notes ("[... 서술한다.]")."""
     for line in reversed(text.splitlines()):
-        if line.lstrip().startswith((">", "[")):
+        if line.lstrip().startswith(">") or _is_note(line):
             continue
         for sentence in reversed(sentences_of(line)):
             tense = sentence_tense(sentence)
@@ -124,7 +129,7 @@ def lead_line(text: str) -> str:
     marker) or the narration a scene's prompt ends with; bracketed notes ("[장소: 숲]") are skipped."""
     for line in reversed(text.splitlines()):
         line = line.strip()
-        if HANGUL_RUN.search(line) and not line.startswith("["):
+        if HANGUL_RUN.search(line) and not _is_note(line):
             return line.lstrip("> ").strip()
     return ""
 

@@ -1146,7 +1146,7 @@ def render_training_md(result: TrainResult) -> str:
         if result.stopped_by_budget
         else f"{result.steps_done} steps"
     )
-    on_gpu = result.device not in ("", "cpu")
+    on_gpu = result.device != "cpu"
     where = f"a GPU ({result.device})" if on_gpu else "the CPU"
     hardware = (f"trained on {result.device} (`--device {c.device}`; GPU kernels are not bit-reproducible, so a rerun "
                 f"matches in its figures, not its last bits)" if on_gpu
