@@ -47,7 +47,16 @@ def test_stutters():
     assert not stutters("나는 가방에서 주먹밥을 꺼내 여우에게 내밀었다.")
     assert not stutters("나는 다시 걸었고, 나는 다시 멈췄다.")  # common words may recur
     assert stutters("늪 늪 늪 소리만 났다.")  # a one-syllable word three times
-    assert not stutters("물 한 모금과 물 한 모금.")
+    assert not stutters("물 한 모금과 물 두 방울.")  # a one-syllable word twice
+
+
+def test_stutters_on_one_stem_with_two_particles():
+    assert stutters("왼쪽 길에서는 왼쪽은 왼쪽과 오른쪽 길을 가리키고 있었다.")
+    assert stutters("화살표는 왼쪽 길 위에 화살표의 화살표가 그려져 있었다.")
+    assert stutters("나는 우물가 우물가에 서서 안을 들여다보았다.")
+    assert not stutters("팻말에는 글씨가 새겨져 있었고, 줄마다 이름과 날짜가 적혀 있었다.")  # an auxiliary may recur
+    assert not stutters("나는 천천히 일어나 천천히 걸었다.")  # so may a word too common to count
+    assert not stutters("나는 불씨를 감싸 쥐고 사당 계단을 내려갔다.")
 
 
 def test_sentences_of():

@@ -98,10 +98,23 @@ def keeps_tense(candidate: str, tense: Tense | None) -> bool:
     return own is None or own == tense
 
 
+# Words of a line that say nothing about its topic (so sharing them is no sign of taking it up).
+_FILLER_STEMS = frozenset({"나는", "내가", "나를", "본다", "한다", "한번", "조심", "천천", "자세", "다시", "그리",
+                           "있다", "했다", "보았", "하고"})
+# Stems that may begin two words of one sentence without saying one thing twice (auxiliary verbs, and the
+# filler above): "새겨져 있었고, ... 적혀 있었다".
+_REPEATABLE_STEMS = _FILLER_STEMS | {"있었", "없었", "않았", "않고", "않은", "그러", "하나"}
+
+
 def stutters(sentence: str) -> bool:
-    """Whether a sentence says one word twice (a word of 2+ syllables) or three times (a one-syllable word),
-    outside the handful of words that recur in any sentence."""
+    """Whether a sentence says one thing twice: a word of 2+ syllables twice, a one-syllable word three times, or
+    two words with the same first two syllables (a noun with two particles: "왼쪽은 왼쪽과", "화살표의 화살표가"),
+    outside the handful of words and stems that recur in any sentence.
+
+    Why the stems: in blind-judged play, 93 of 101 sentences that repeat a stem this way were odd or broken
+    (against half of all sentences), and the corpus is written never to name one noun twice in a sentence."""
     counts: dict[str, int] = {}
+    stems: set[str] = set()
     for word in words_of(sentence):
         if word in _COMMON_WORDS:
             continue
@@ -109,12 +122,11 @@ def stutters(sentence: str) -> bool:
         limit = 2 if len(word) >= STUTTER_MIN_SYLLABLES else 3
         if counts[word] >= limit:
             return True
+        if len(word) >= STUTTER_MIN_SYLLABLES and (stem := word[:2]) not in _REPEATABLE_STEMS:
+            if stem in stems:
+                return True
+            stems.add(stem)
     return False
-
-
-# Words of a line that say nothing about its topic (so sharing them is no sign of taking it up).
-_FILLER_STEMS = frozenset({"나는", "내가", "나를", "본다", "한다", "한번", "조심", "천천", "자세", "다시", "그리",
-                           "있다", "했다", "보았", "하고"})
 
 
 def _stems(text: str) -> set[str]:
