@@ -14,7 +14,7 @@ notices (the samples are printed too, to read):
   speed_ratio_on_vs_off    tokens/s on ÷ off in the same run
   (these five compare known words on/off with one candidate per sentence)
 
-  word_pair_share_candidates        word pairs in the corpus with the preset's sentence candidates (4)
+  word_pair_share_candidates        word pairs in the corpus with the preset's sentence candidates (16)
   word_pair_ratio_candidates_vs_one  that ÷ word_pair_share_on (one candidate, known words on)
   novel_sentence_share_candidates   sentences not copied from the corpus, with candidates
   kept_speed_ratio_candidates_vs_one  narration tokens/s a reader gets (kept tokens ÷ wall time), candidates ÷ one
