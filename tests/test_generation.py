@@ -473,6 +473,26 @@ def test_cli_generate_streams_final_text(gpt2, capsys):
     assert "finish=" in out.err and "Traceback" not in out.err
 
 
+@pytest.mark.parametrize("finish, says", [("eos", "ended the text right away"),
+                                           ("length", "no whole sentence fit in 25 new tokens")])
+def test_cli_generate_says_why_a_continuation_is_empty(gpt2, capsys, monkeypatch, finish, says):
+    import dataclasses
+
+    from adventure.cli import main
+
+    real = Generator.generate
+
+    def ends_at_once(self, *args, **kwargs):  # what the model does when it ends the passage at once
+        kwargs["on_text"] = None  # nothing streamed
+        return dataclasses.replace(real(self, *args, **kwargs), text="", token_ids=[], finish_reason=finish)
+
+    monkeypatch.setattr(Generator, "generate", ends_at_once)
+    assert main(["generate", "--model", gpt2.source, "--prompt", PROMPT, "--seed", "3", "--max-new-tokens", "25"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "\n"
+    assert out.err.startswith("adventure: note: ") and says in out.err and len(out.err.strip().splitlines()) == 1
+
+
 def test_cli_generate_errors_are_one_line(gpt2, capsys, tmp_path):
     from adventure.cli import main
 

@@ -146,6 +146,15 @@ class _SentenceStream:
         self.out.flush()
 
 
+def _empty_reason(result, settings: SamplingSettings) -> str:
+    """Why a continuation came out empty, and what to try: an empty line alone reads like a crash."""
+    if result.finish_reason in ("eos", "stop_string"):
+        return ("the model ended the text right away (it often does after a finished passage); try another "
+                "--seed, or --min-new-tokens N")
+    return (f"no whole sentence fit in {settings.max_new_tokens} new tokens; raise --max-new-tokens, or keep the "
+            "unfinished sentence with --no-trim")
+
+
 def run(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     import torch
@@ -196,6 +205,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"adventure: error: {exc}", file=sys.stderr)
         return 1
     stream.finish(result.text)
+    if not result.text.strip():
+        print(f"adventure: note: {_empty_reason(result, settings)}", file=sys.stderr)
     if session is not None:
         final = session.filter_output(result.text)
         if final != result.text:  # a plugin's output hook changed the text (the story would keep this)
