@@ -6,7 +6,7 @@ several setups are cut into narrations, split into sentences, shuffled together 
 not say which setup wrote what; judges label every sentence G (good), O (grammatical but odd in meaning) or
 B (broken); ``score`` adds the labels up per setup.
 
-    adventure play lantern --plain --new --seed 31 < actions.txt > runs/a_31.txt      # one transcript per run
+    adventure play lantern --plain --new --seed 31 < scripts/judging/lantern-village.txt > runs/a_31.txt
     python scripts/judge_sheets.py make OUT --parts 2 base=runs/a_*.txt new=runs/b_*.txt
     # judges read OUT/instructions.md, label OUT/sheetK.md, write OUT/verdictK.jsonl
     python scripts/judge_sheets.py score OUT

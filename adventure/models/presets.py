@@ -65,8 +65,8 @@ PRESETS: dict[str, ModelPreset] = {
         # narration being written, see loop._NarrationNoRepeatNGram.) The repetition penalty and the sentence
         # candidates' ranking keep repeats down.
         # 16 sentence candidates: with candidates ranked by their summed log-probability, blind judges rated
-        # 52.7% of sentences good and 7.7% broken with 4 candidates (941 sentences), 58.4% / 5.7% with 8 (1,424)
-        # and 61.9% / 4.1% with 16 (1,901). 16 cost about 1 s per narration on 2 CPU cores (4 s when a mood is
+        # 52.7% of sentences good and 7.8% broken with 4 candidates (941 sentences), 58.4% / 5.7% with 8 (1,424)
+        # and 61.3% / 4.0% with 16 (2,376). 16 cost about 1 s per narration on 2 CPU cores (4 s when a mood is
         # steered, since steered candidates decode one at a time); the first sentence shows after 0.25 s.
         default_sampling={**NARRATION_SAMPLING, "temperature": 0.65, "top_p": 0.8,
                           "sentence_candidates": 16, "no_repeat_ngram_size": 0, "stop_strings": ["\n>", "\n\n"]},
