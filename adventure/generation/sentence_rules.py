@@ -98,6 +98,12 @@ def keeps_tense(candidate: str, tense: Tense | None) -> bool:
     return own is None or own == tense
 
 
+def _stem(word: str) -> str:
+    """A word's first two syllables: close enough to a stem to match a noun with another particle (모루를 / 모루
+    위에) or a verb with another ending (두드려 / 두드렸다)."""
+    return word[:2]
+
+
 # Words of a line that say nothing about its topic (so sharing them is no sign of taking it up).
 _FILLER_STEMS = frozenset({"나는", "내가", "나를", "본다", "한다", "한번", "조심", "천천", "자세", "다시", "그리",
                            "있다", "했다", "보았", "하고"})
@@ -119,20 +125,21 @@ def stutters(sentence: str) -> bool:
         if word in _COMMON_WORDS:
             continue
         counts[word] = counts.get(word, 0) + 1
-        limit = 2 if len(word) >= STUTTER_MIN_SYLLABLES else 3
-        if counts[word] >= limit:
-            return True
-        if len(word) >= STUTTER_MIN_SYLLABLES and (stem := word[:2]) not in _REPEATABLE_STEMS:
-            if stem in stems:
+        if len(word) < STUTTER_MIN_SYLLABLES:
+            if counts[word] >= 3:
                 return True
+            continue
+        stem = _stem(word)
+        if counts[word] >= 2 or stem in stems:
+            return True
+        if stem not in _REPEATABLE_STEMS:
             stems.add(stem)
     return False
 
 
 def _stems(text: str) -> set[str]:
-    """The first two syllables of each word of two or more syllables: close enough to a stem to match a noun
-    with another particle (모루를 / 모루 위에) or a verb with another ending (두드려 / 두드렸다)."""
-    stems = {w[:2] for w in words_of(text) if len(w) >= 2}
+    """The stems (``_stem``) of the words of two or more syllables in ``text``, less the filler ones."""
+    stems = {_stem(w) for w in words_of(text) if len(w) >= 2}
     return stems - _FILLER_STEMS
 
 
