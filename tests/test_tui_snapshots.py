@@ -14,6 +14,8 @@ import pytest
 
 pytest.importorskip("pytest_textual_snapshot")
 
+from textual.widgets import Input  # noqa: E402
+
 from adventure.saves import SaveStore  # noqa: E402
 from adventure.tui.app import AdventureApp  # noqa: E402
 from scripted import ScriptedNarrator  # noqa: E402
@@ -40,6 +42,17 @@ def _app(lantern, tmp_path, narrator=None) -> AdventureApp:
                         narrator=narrator or ScriptedNarrator(REPLIES))
 
 
+async def _steady_cursors(pilot) -> None:
+    """Stop every input's cursor from blinking, so the picture does not depend on how long the run took.
+
+    The cursor blinks every 0.5 s; on a slow machine the snapshot could catch it hidden (CI did, once).
+    """
+    for screen in pilot.app.screen_stack:
+        for field in screen.query(Input):
+            field.cursor_blink = False
+    await pilot.pause()
+
+
 async def _play(pilot, *lines: str) -> None:
     app = pilot.app
     await settle(pilot, app)
@@ -50,25 +63,32 @@ async def _play(pilot, *lines: str) -> None:
     await pilot.pause()
 
 
+def _steadied(run_before):
+    async def run(pilot):
+        await run_before(pilot)
+        await _steady_cursors(pilot)
+    return run
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_main_screen(snap_compare, lantern, tmp_path, size):
     async def run_before(pilot):
         await _play(pilot, "1", "1", "나는 등불을 켠다", "나는 큰 소리로 사람을 부른다")
-    assert snap_compare(_app(lantern, tmp_path), terminal_size=size, run_before=run_before)
+    assert snap_compare(_app(lantern, tmp_path), terminal_size=size, run_before=_steadied(run_before))
 
 
 def test_main_screen_light_theme(snap_compare, lantern, tmp_path):
     async def run_before(pilot):
         pilot.app.theme = "textual-light"
         await _play(pilot, "2", "나는 등불을 켠다")
-    assert snap_compare(_app(lantern, tmp_path), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(_app(lantern, tmp_path), terminal_size=(80, 24), run_before=_steadied(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_choices_with_steering(snap_compare, lantern, tmp_path, size):
     async def run_before(pilot):
         await _play(pilot, "1", "1", "2", "/steer 공포 0.6")  # crossroads: three choices, fear steering on
-    assert snap_compare(_app(lantern, tmp_path), terminal_size=size, run_before=run_before)
+    assert snap_compare(_app(lantern, tmp_path), terminal_size=size, run_before=_steadied(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -82,7 +102,7 @@ def test_save_picker(snap_compare, lantern, tmp_path, size):
             path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         await pilot.press("ctrl+s")
         await pilot.pause()
-    assert snap_compare(_app(lantern, tmp_path), terminal_size=size, run_before=run_before)
+    assert snap_compare(_app(lantern, tmp_path), terminal_size=size, run_before=_steadied(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -102,4 +122,4 @@ def test_context_viewer(snap_compare, lantern, tmp_path, size):
         pilot.app._refresh_panel()
         await pilot.press("f4")
         await pilot.pause()
-    assert snap_compare(_app(lantern, tmp_path, narrator), terminal_size=size, run_before=run_before)
+    assert snap_compare(_app(lantern, tmp_path, narrator), terminal_size=size, run_before=_steadied(run_before))
