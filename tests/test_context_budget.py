@@ -15,6 +15,7 @@ from adventure.context.korean import as_sentence
 from adventure.context.manager import ACTION_PREFIX, ContextInput, ContextManager
 from adventure.context.worldinfo import Entry
 from adventure.engine.state import Passage
+from adventure.ui_text import t
 from adventure.models import load_model
 from adventure.models.presets import PRESETS
 from tiny_models import KOREAN_SENTENCES, build_tiny_gpt2, build_tiny_gptj
@@ -151,3 +152,29 @@ def test_max_new_tokens_larger_than_the_window_is_clamped(tokenizers):
     cm = ContextManager(tokenizers["bytes"], 64)
     out = cm.assemble(ContextInput(passages=[Passage(kind="action", text="간다", scene="s")], action="간다"), 5000)
     assert out.max_new_tokens == 32 and len(out.ids) <= 32 and out.ledger.warnings
+
+
+def test_the_state_line_gives_way_before_the_authors_note_is_cut(tokenizers):
+    """A note that fits by itself stays whole: the inventory, then the place, leave the note block first, and no
+    warning is shown (the author did nothing wrong). Only a note over the cap by itself is cut, with a warning."""
+    action = [Passage(kind="action", text="문을 연다", scene="s")]
+
+    def note_block(note, inventory):
+        cm = ContextManager(tokenizers["bytes"], 1024)   # a fresh game; the note block's cap is 96 bytes
+        out = cm.assemble(ContextInput(passages=action, author_note=note, scene_title="우물가",
+                                       inventory=inventory, action="문을 연다"), 64)
+        cap = int(0.1 * (1024 - 64))
+        seg = next(s for s in out.segments if s.kind == "note")
+        assert len(seg.ids) <= cap
+        return seg.text, out.ledger
+
+    many = [f"물건{i}" for i in range(12)]
+    note = "조용한 공포. 소리를 먼저."   # 37 bytes with its brackets; the cap is 96
+    text, ledger = note_block(note, many)
+    assert text.startswith(f"[{note}]") and "[장소: 우물가]" in text and "가진 것" not in text
+    assert not ledger.warnings and [d.kind for d in ledger.dropped] == ["state"]
+    text, ledger = note_block(note, many[:1])        # room for everything: the full line
+    assert "[장소: 우물가 · 가진 것: 물건0]" in text and not ledger.warnings and not ledger.dropped
+    long_note = "아주 긴 작가의 말. " * 8               # over the cap by itself
+    text, ledger = note_block(long_note, many[:1])
+    assert len(text) < len(long_note) and ledger.warnings == [t("context.warn.note_cut")]

@@ -289,14 +289,16 @@ class ContextManager:
         return _Plan(plan.start, plan.offset, inserts), changed
 
     @staticmethod
-    def _state_line(inp: ContextInput) -> str:
-        bits = []
-        if inp.scene_title and inp.scene_title.strip():
-            bits.append(f"장소: {' '.join(inp.scene_title.split())}")
+    def _state_lines(inp: ContextInput) -> list[str]:
+        """The [scene · inventory] line, fullest first, then shorter versions to fall back on (the place
+        alone); empty when there is nothing to say."""
+        place = f"장소: {' '.join(inp.scene_title.split())}" if inp.scene_title and inp.scene_title.strip() else ""
         items = [str(i).strip() for i in (inp.inventory or []) if str(i).strip()]
-        if items:
-            bits.append(f"가진 것: {', '.join(items)}")
-        return f"[{' · '.join(bits)}]" if bits else ""
+        carried = f"가진 것: {', '.join(items)}" if items else ""
+        lines = [f"[{' · '.join(b for b in (place, carried) if b)}]"] if place or carried else []
+        if place and carried:
+            lines.append(f"[{place}]")
+        return lines
 
     # ------------------------------------------------------------------------------------------ assemble
     def assemble(self, inp: ContextInput, max_new_tokens: int, cached_ids: Sequence[int] = ()) -> Assembly:
@@ -359,21 +361,30 @@ class ContextManager:
                 led.warnings.append(t("context.warn.constant_dropped", entry=e.key))
 
         # ---- note block: [author's note] and [scene · inventory]
+        # The author's words stay whole while they fit: the state line gives way first (the place alone, then
+        # nothing), and the note is cut, with a warning, only when it is over the cap by itself.
         note_seg = None
         note = " ".join((inp.author_note or "").split())
-        state_line = self._state_line(inp)
-        for with_state in ((True, False) if state_line else (False,)):
-            tail_line = ("\n" + state_line) if with_state else ""
-            if note:
-                kept, level = self._fit(note, PASSAGE_SEP, cap["note"], "start", lambda s: f"[{s}]" + tail_line)
-                if kept:
-                    note_seg = self._seg("story", "note", "note", f"[{kept}]" + tail_line, PASSAGE_SEP)
-                    if level != "whole":
-                        led.warnings.append(t("context.warn.note_cut"))
+        state_lines = self._state_lines(inp)
+        state_line = state_lines[0] if state_lines else ""
+        if note:
+            for line in state_lines + [""]:
+                text = f"[{note}]" + ("\n" + line if line else "")
+                if self._size(text, PASSAGE_SEP) <= cap["note"]:
+                    note_seg = self._seg("story", "note", "note", text, PASSAGE_SEP)
                     break
-            elif with_state and self._size(state_line, PASSAGE_SEP) <= cap["note"]:
-                note_seg = self._seg("story", "note", "note", state_line, PASSAGE_SEP)
-                break
+            else:  # over the cap by itself: cut, keeping the full state line when there is room for both
+                for tail_line in ("\n" + state_line, "") if state_line else ("",):
+                    kept, _ = self._fit(note, PASSAGE_SEP, cap["note"], "start", lambda s: f"[{s}]" + tail_line)
+                    if kept:
+                        note_seg = self._seg("story", "note", "note", f"[{kept}]" + tail_line, PASSAGE_SEP)
+                        led.warnings.append(t("context.warn.note_cut"))
+                        break
+        else:
+            for line in state_lines:
+                if self._size(line, PASSAGE_SEP) <= cap["note"]:
+                    note_seg = self._seg("story", "note", "note", line, PASSAGE_SEP)
+                    break
         if note_seg is None and (note or state_line):
             led.dropped.append(DropRow("note", t("context.part.note"), self._size(
                 "\n".join(x for x in (f"[{note}]" if note else "", state_line) if x), PASSAGE_SEP),
