@@ -51,7 +51,9 @@ class PlainFrontend:
             self._streamed += event.text
             end = last_sentence_end(self._streamed)
             if end is not None and end > self._shown:
-                self.write(self._streamed[self._shown:end])
+                piece = self._streamed[self._shown:end]
+                # (the model's first token carries the space that joins it to the scene text before it)
+                self.write(piece if self._shown else piece.lstrip())
                 self._shown = end
         elif isinstance(event, NarrationFinished):
             if self._streaming:
