@@ -403,3 +403,31 @@ def test_bundled_yaml_files_are_plain_safe_yaml():
         for path in (STORIES / name).rglob("*.yaml"):
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             assert isinstance(data, dict) and data, path
+
+
+@pytest.mark.parametrize("name", ["lantern", *BUNDLED])
+def test_every_scene_fits_the_bundled_model_without_a_context_warning(name):
+    """The packs we ship name the bundled model (n_ctx 512): their memory and constant world info must fit the
+    head budget and every scene's author's note the note budget, or a player's first turn shows a warning
+    ("자리가 모자라 고정 세계 정보를 뺐습니다", "작가의 말이 너무 길어…") that only the author could act on."""
+    from adventure.context.manager import ContextInput, ContextManager
+    from adventure.context.worldinfo import entries_from
+    from adventure.engine.state import Passage
+    from adventure.models import load_model
+
+    pack = load_pack(STORIES / name)
+    narrator = pack.manifest.narrator
+    assert (narrator.model or "bundled") == "bundled"
+    loaded = load_model("bundled", device="cpu")
+    max_new = int((narrator.sampling or {}).get("max_new_tokens", 80))
+    entries = entries_from(pack.world_info)
+    for scene_id, scene in pack.scenes.items():
+        cm = ContextManager(lambda s: loaded.tokenizer.encode(s, add_special_tokens=False), loaded.n_ctx)
+        passages = [Passage(kind="authored", text=scene.text or scene.title or scene_id, scene=scene_id),
+                    Passage(kind="action", text="주위를 둘러본다", scene=scene_id)]
+        out = cm.assemble(ContextInput(passages=passages, memory=narrator.memory, entries=entries,
+                                       scan_depth=narrator.scan_depth,
+                                       author_note=scene.author_note or narrator.author_note,
+                                       scene_title=scene.title, inventory=["부싯돌", "기름병", "낡은 지도"],
+                                       action="주위를 둘러본다"), max_new)
+        assert not out.ledger.warnings, f"{name}/{scene_id}: {out.ledger.warnings}"
