@@ -405,29 +405,32 @@ def test_bundled_yaml_files_are_plain_safe_yaml():
             assert isinstance(data, dict) and data, path
 
 
-@pytest.mark.parametrize("name", ["lantern", *BUNDLED])
-def test_every_scene_fits_the_bundled_model_without_a_context_warning(name):
-    """The packs we ship name the bundled model (n_ctx 512): their memory and constant world info must fit the
-    head budget and every scene's author's note the note budget, or a player's first turn shows a warning
-    ("자리가 모자라 고정 세계 정보를 뺐습니다", "작가의 말이 너무 길어…") that only the author could act on."""
-    from adventure.context.manager import ContextInput, ContextManager
-    from adventure.context.worldinfo import entries_from
-    from adventure.engine.state import Passage
-    from adventure.models import load_model
 
-    pack = load_pack(STORIES / name)
-    narrator = pack.manifest.narrator
-    assert (narrator.model or "bundled") == "bundled"
-    loaded = load_model("bundled", device="cpu")
-    max_new = int((narrator.sampling or {}).get("max_new_tokens", 80))
-    entries = entries_from(pack.world_info)
-    for scene_id, scene in pack.scenes.items():
-        cm = ContextManager(lambda s: loaded.tokenizer.encode(s, add_special_tokens=False), loaded.n_ctx)
-        passages = [Passage(kind="authored", text=scene.text or scene.title or scene_id, scene=scene_id),
-                    Passage(kind="action", text="주위를 둘러본다", scene=scene_id)]
-        out = cm.assemble(ContextInput(passages=passages, memory=narrator.memory, entries=entries,
-                                       scan_depth=narrator.scan_depth,
-                                       author_note=scene.author_note or narrator.author_note,
-                                       scene_title=scene.title, inventory=["부싯돌", "기름병", "낡은 지도"],
-                                       action="주위를 둘러본다"), max_new)
-        assert not out.ledger.warnings, f"{name}/{scene_id}: {out.ledger.warnings}"
+def test_validate_warns_where_the_bundled_model_would_cut_the_pack(tmp_path):
+    """A pack for the bundled model (n_ctx 512) whose memory crowds out its constant world info and whose note
+    is over the note budget: validate says so at file:line:col, before a player meets the warning in game.
+    The shipped packs are checked the same way by test_bundled_packs_are_listed_and_validate_from_cli."""
+    from adventure.authoring.fit import context_fit_warnings
+
+    folder = tmp_path / "crowded"
+    shutil.copytree(STORIES / "sandbox", folder)
+    manifest = (folder / "pack.yaml").read_text(encoding="utf-8")
+    memory = "\n".join(["    나는 섬의 작은 찻집을 맡았다. 바다 냄새가 창으로 들어오고 손님은 드물었다."] * 8)
+    manifest = re.sub(r"  memory: \|\n(    .*\n)+", "  memory: |\n" + memory + "\n", manifest)
+    manifest = re.sub(r"  author_note: .*", "  author_note: " + "느긋하고 따뜻한 섬 생활을 냄새와 소리로 그린다. " * 5, manifest)
+    (folder / "pack.yaml").write_text(manifest, encoding="utf-8")
+    pack = load_pack(folder)
+    found = context_fit_warnings(pack)
+    assert sorted(d.code for d in found) == ["ADV051", "ADV051", "ADV052"], [d.format() for d in found]
+    dropped = [d for d in found if d.code == "ADV051"]   # both constant entries (island, season)
+    assert [d.line for d in dropped] == [4, 8] and all(d.path.endswith("places.yaml") for d in dropped)
+    assert "'island'" in dropped[0].message
+    note = next(d for d in found if d.code == "ADV052")
+    note_line = next(i for i, line in enumerate(manifest.splitlines(), 1) if line.startswith("  author_note:"))
+    assert note.path.endswith("pack.yaml") and note.line == note_line
+    res = cli("validate", str(folder))
+    assert res.returncode == 0 and "warning ADV051" in res.stdout and "warning ADV052" in res.stdout
+    assert context_fit_warnings(load_pack(STORIES / "sandbox")) == []
+    (folder / "pack.yaml").write_text(manifest.replace(memory, "\n".join([memory] * 3)), encoding="utf-8")
+    over = [d for d in context_fit_warnings(load_pack(folder)) if d.code == "ADV050"]   # memory alone too long
+    assert len(over) == 1 and over[0].path.endswith("pack.yaml") and "its end is cut" in over[0].message

@@ -32,7 +32,9 @@ def validate_paths(paths: list[str], out=None, quiet: bool = False) -> int:
             failed = True
             print(f"{path}:1:1: error ADV000: internal error while loading: {exc}", file=out)
             continue
-        for d in pack.warnings:
+        from ..authoring.fit import context_fit_warnings
+
+        for d in pack.warnings + context_fit_warnings(pack):
             print(d.format(), file=out)
         if not quiet:
             print(f"{path}: ok ({pack.id}, {len(pack.scenes)} scenes)", file=out)

@@ -51,6 +51,7 @@ class Pack:
     world_sources: list[tuple[SourceDoc, tuple]] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    manifest_doc: SourceDoc | None = None   # where pack.yaml's keys lie, for diagnostics found after loading
 
     @property
     def id(self) -> str:
@@ -237,7 +238,7 @@ def load_pack(path: str | Path, *, lint: bool = True) -> Pack:
     pack = Pack(root=loader.root, manifest=manifest, scenes=loader.scenes,
                 world_info=[w for w, _, _ in loader.world], var_types={}, defaults={},
                 sources=loader.scene_src, files=loader.files,
-                world_sources=[(d, k) for _, d, k in loader.world])
+                world_sources=[(d, k) for _, d, k in loader.world], manifest_doc=doc)
     diags = list(loader.diags)
     diags += _compile(pack, doc, loader)
     if lint:
