@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def validate_paths(paths: list[str], out=None, quiet: bool = False) -> int:
+    from ..authoring.fit import context_fit_warnings  # (the context manager; imported when validate runs)
+
     out = out or sys.stdout
     failed = False
     for path in paths:
@@ -32,8 +34,6 @@ def validate_paths(paths: list[str], out=None, quiet: bool = False) -> int:
             failed = True
             print(f"{path}:1:1: error ADV000: internal error while loading: {exc}", file=out)
             continue
-        from ..authoring.fit import context_fit_warnings
-
         for d in pack.warnings + context_fit_warnings(pack):
             print(d.format(), file=out)
         if not quiet:

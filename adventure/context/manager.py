@@ -70,6 +70,16 @@ class ContextConfig:
     max_new_fraction: float = 0.5   # max_new_tokens is clamped to this share of n_ctx
     min_fill_tokens: int = 12       # smallest partial passage worth keeping at the window start
 
+    def caps(self, budget: int) -> dict[str, int]:
+        """The most tokens each part may take of a prompt ``budget``: head, lore, note, prompt, passage."""
+        return {k: max(0, int(budget * getattr(self, f"{k}_fraction")))
+                for k in ("head", "lore", "note", "prompt", "passage")}
+
+
+def memory_text(memory: str | None) -> str:
+    """The memory as the prompt holds it: its non-blank lines, each with its spaces collapsed."""
+    return "\n".join(" ".join(line.split()) for line in (memory or "").splitlines() if line.strip())
+
 
 @dataclass
 class ContextInput:
@@ -312,8 +322,7 @@ class ContextManager:
         led = ContextLedger(n_ctx=self.n_ctx, max_new_tokens=max_new, budget=budget)
         if max_new < want_new:
             led.warnings.append(t("context.warn.max_new", want=want_new, got=max_new))
-        cap = {k: max(0, int(budget * getattr(cfg, f"{k}_fraction")))
-               for k in ("head", "lore", "note", "prompt", "passage")}
+        cap = cfg.caps(budget)
         story = [p for p in inp.passages if p.kind in STORY_KINDS and p.text and p.text.strip()]
         led.passages_total = len(story)
 
@@ -335,9 +344,8 @@ class ContextManager:
         # ---- head: memory, then constant world info by priority
         head: list[Segment] = []
         head_used = 0
-        memory = (inp.memory or "").strip()
+        memory = memory_text(inp.memory)
         if memory:
-            memory = "\n".join(" ".join(line.split()) for line in memory.splitlines() if line.strip())
             kept, level = self._fit(memory, PASSAGE_SEP, cap["head"], "start")
             if kept:
                 seg = self._seg("head", "memory", "memory", kept, PASSAGE_SEP)
